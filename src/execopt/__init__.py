@@ -1,0 +1,38 @@
+"""execopt: convex-optimisation research toolkit for optimal order execution.
+
+Split a parent order of ``S`` shares over ``N`` periods at minimum temporary market impact, with
+impact fitted from real limit-order books, solved exactly (water-filling) and with cvxpy and SciPy
+back-ends side by side, every answer carrying a certificate.
+
+>>> import execopt as eo
+>>> p = eo.ExecutionProblem(shares=10_000, impact=eo.QuadraticImpact(a=0.024, b=0.0012), cap=1000)
+>>> s = eo.solve(p, method="exact")
+>>> s.certificate.feasible
+True
+"""
+
+from execopt import errors, presets
+from execopt.impact.models import PiecewiseLinearImpact, PowerLawImpact, QuadraticImpact
+from execopt.problem.certificate import Certificate, certify
+from execopt.problem.execution_problem import ExecutionProblem
+from execopt.solvers.api import METHODS, solve, solve_batch
+from execopt.solvers.solution import Solution, Timings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METHODS",
+    "Certificate",
+    "ExecutionProblem",
+    "PiecewiseLinearImpact",
+    "PowerLawImpact",
+    "QuadraticImpact",
+    "Solution",
+    "Timings",
+    "__version__",
+    "certify",
+    "errors",
+    "presets",
+    "solve",
+    "solve_batch",
+]

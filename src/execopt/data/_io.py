@@ -1,0 +1,173 @@
+"""File plumbing shared by the readers: path resolution, (gzip) bytes, row-to-line mapping."""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import os
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from execopt.errors import DataError, InputError
+
+__all__ = ["PathLike", "RowLocator", "drop_lines", "line_fields", "read_bytes", "resolve_paths"]
+
+PathLike = str | os.PathLike[str]
+_GLOB_CHARS = frozenset("*?[")
+
+
+def resolve_paths(
+    path: PathLike | Sequence[PathLike], *, suffixes: tuple[str, ...] = (".csv", ".csv.gz")
+) -> list[Path]:
+    """Expand a file, a folder, a glob pattern or a list of them into existing files.
+
+    A folder contributes its files ending in one of ``suffixes`` (not recursive); a pattern
+    is expanded with :func:`glob.glob`.  Order is by name; readers re-order by time.
+
+    Raises
+    ------
+    InputError
+        If nothing matches or a named file does not exist.
+    """
+    if isinstance(path, (str, os.PathLike)):
+        items: list[PathLike] = [path]
+    else:
+        items = list(path)
+        if not items:
+            raise InputError("no path given (empty list)")
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        s = os.fspath(item)
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if f.is_file() and f.name.endswith(suffixes))
+            if not files:
+                raise InputError(f"folder '{p}' holds no file ending in {', '.join(suffixes)}")
+            out.extend(files)
+        elif p.is_file():
+            out.append(p)
+        elif _GLOB_CHARS & set(s):
+            files = sorted(Path(f) for f in glob.glob(s) if Path(f).is_file())
+            if not files:
+                raise InputError(f"no file matches the pattern '{s}'")
+            out.extend(files)
+        else:
+            raise InputError(
+                f"no such file or folder: '{s}' (set EXECOPT_DATA or pass the right path)"
+            )
+    return out
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped if it starts with the gzip magic number.
+
+    Raises
+    ------
+    DataError
+        If the file is empty, or a gzip stream is corrupt or truncated.
+    """
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(
+                f"file '{path}': the gzip stream is corrupt or truncated ({exc}); "
+                "download the file again"
+            ) from exc
+    if not raw.strip():
+        raise DataError(f"file '{path}' is empty; point the reader at a non-empty file")
+    return raw
+
+
+@dataclass(frozen=True)
+class RowLocator:
+    """Maps a row of concatenated arrays back to its file and line.
+
+    Attributes
+    ----------
+    files : tuple of Path
+        The files, in concatenation order.
+    offsets : ndarray of int64
+        Index of each file's first row in the concatenation.
+    lines : ndarray of int64
+        1-based line number of every row in its own file.
+    """
+
+    files: tuple[Path, ...]
+    offsets: np.ndarray
+    lines: np.ndarray
+
+    def __call__(self, row: int) -> str:
+        k = int(np.searchsorted(self.offsets, row, side="right")) - 1
+        return f"file '{self.files[k]}', line {int(self.lines[row])}"
+
+    def take(self, keep: np.ndarray) -> RowLocator:
+        """The locator of the kept rows (``keep`` boolean)."""
+        c = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+        ends = np.append(self.offsets[1:], len(keep))
+        counts = c[ends] - c[self.offsets]
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        return RowLocator(self.files, offsets, self.lines[keep])
+
+
+def line_fields(data: bytes, sep: bytes, *, block: int = 1 << 23) -> tuple[np.ndarray, np.ndarray]:
+    """Number of fields and of bytes of every line of ``data`` (no quoting assumed).
+
+    Lines end at ``\\n``; a last line without one counts if it is not empty.  Works in blocks
+    of about ``block`` bytes so memory stays bounded.
+
+    Returns
+    -------
+    n_fields : ndarray of int64
+        Separators + 1 per line (an empty line has 1).
+    n_bytes : ndarray of int64
+        Length of each line without its ``\\n`` (and without a trailing ``\\r``).
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    n = len(buf)
+    code = sep[0]
+    fields: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    start = 0
+    while start < n:
+        stop = min(start + block, n)
+        if stop < n:
+            cut = data.rfind(b"\n", start, stop)
+            stop = cut + 1 if cut >= start else (data.find(b"\n", stop) + 1 or n)
+        chunk = buf[start:stop]
+        nl = np.flatnonzero(chunk == 10)
+        ends = nl if (len(chunk) and chunk[-1] == 10) else np.append(nl, len(chunk))
+        begins = np.concatenate([[0], nl + 1])[: len(ends)]
+        cs = np.concatenate([[0], np.cumsum(chunk == code, dtype=np.int64)])
+        fields.append(cs[ends] - cs[begins] + 1)
+        ln = ends - begins
+        has_cr = np.zeros(len(ends), dtype=bool)
+        nonempty = ln > 0
+        has_cr[nonempty] = chunk[ends[nonempty] - 1] == 13
+        lengths.append(ln - has_cr)
+        start = stop
+    if not fields:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(fields), np.concatenate(lengths)
+
+
+def drop_lines(data: bytes, bad: np.ndarray) -> bytes:
+    """``data`` without the lines whose 0-based numbers are in ``bad`` (sorted)."""
+    if len(bad) == 0:
+        return data
+    buf = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    begins = np.concatenate([[0], nl + 1])
+    ends = np.append(nl + 1, len(data))
+    pieces = []
+    prev = 0
+    for k in bad.tolist():
+        pieces.append(data[prev : int(begins[k])])
+        prev = int(ends[k])
+    pieces.append(data[prev:])
+    return b"".join(pieces)

@@ -1,0 +1,579 @@
+"""The validated, immutable order-book series and its trades.
+
+Glossary
+--------
+ts
+    Event timestamps, ``numpy.datetime64[ns]`` holding UTC (NumPy carries no time zone; every
+    conversion to a local clock goes through pandas and is DST aware).
+bid_px, ask_px, bid_sz, ask_sz
+    Arrays of shape ``(n_rows, n_levels)``, float64, level 0 the best.  An absent level has
+    price NaN and size 0.  Row ``k`` is the book *after* event ``k``.
+minutes
+    For a per-minute series (:meth:`BookSeries.minute_snapshots`), the UTC start of each
+    one-minute period; the row is the last book state at or before the end of that minute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from execopt.data.validation import Policy, ValidationReport, validate_book
+from execopt.errors import DataError, InputError
+
+__all__ = [
+    "NS_PER_MINUTE",
+    "BookSeries",
+    "Trades",
+    "readonly",
+]
+
+NS_PER_MINUTE = 60 * 10**9
+_SIDES = frozenset({"B", "A", "N"})
+Session = tuple[str, str]
+DEFAULT_SESSION: Session = ("09:30", "16:00")
+DEFAULT_TZ = "America/New_York"
+
+
+def readonly(a: np.ndarray) -> np.ndarray:
+    """Return a read-only view of ``a`` (the caller's array itself stays writeable)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+def _as_ts(ts: object, name: str = "ts") -> np.ndarray:
+    a = np.asarray(ts)
+    if a.ndim != 1:
+        raise DataError(f"{name} must be one-dimensional, got shape {a.shape}")
+    if a.dtype.kind == "M":
+        return a.astype("datetime64[ns]", copy=False)
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64, copy=False).view("datetime64[ns]")
+    if a.size == 0:
+        return np.empty(0, dtype="datetime64[ns]")
+    raise DataError(f"{name} must be datetime64 or int64 nanoseconds, got dtype {a.dtype}")
+
+
+def _utc_ns(x: object) -> np.datetime64:
+    """A timestamp as UTC datetime64[ns]; naive inputs are taken to be UTC."""
+    t = pd.Timestamp(x)  # type: ignore[arg-type]
+    if t.tzinfo is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    return np.datetime64(int(t.as_unit("ns").value), "ns")
+
+
+def _parse_hhmm(s: str) -> int:
+    """Minutes after midnight of ``"HH:MM"``."""
+    try:
+        h, m = s.split(":")
+        out = int(h) * 60 + int(m)
+    except ValueError as exc:
+        raise InputError(f"session times must look like '09:30', got {s!r}") from exc
+    if not 0 <= out <= 24 * 60:
+        raise InputError(f"session time {s!r} is outside 00:00-24:00")
+    return out
+
+
+def _local_clock(ts: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """Local calendar day (datetime64[D]) and nanoseconds after local midnight of ``ts``."""
+    idx = pd.DatetimeIndex(ts).tz_localize("UTC").tz_convert(tz)
+    wall = idx.tz_localize(None).to_numpy().astype("datetime64[ns]")
+    day = wall.astype("datetime64[D]")
+    tod = (wall - day.astype("datetime64[ns]")).view(np.int64)
+    return day, tod
+
+
+def _local_to_utc(wall: np.ndarray, tz: str) -> np.ndarray:
+    """Convert naive local wall-clock datetime64[ns] to UTC datetime64[ns] (DST aware)."""
+    idx = pd.DatetimeIndex(wall).tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    if idx.isna().any():
+        bad = wall[np.asarray(idx.isna())][0]
+        raise DataError(
+            f"local time {bad} does not exist or is ambiguous in {tz} (a DST change); "
+            "choose session times outside the change"
+        )
+    return np.asarray(idx.tz_convert("UTC").tz_localize(None).to_numpy(), "datetime64[ns]")
+
+
+@dataclass(frozen=True, eq=False)
+class Trades:
+    """Trades of a book series (immutable).
+
+    Attributes
+    ----------
+    ts : ndarray of datetime64[ns]
+        Trade times, UTC.
+    price : ndarray of float64
+        Trade prices in dollars.
+    size : ndarray of float64
+        Shares traded.
+    side : ndarray of str
+        Aggressor side: ``'B'`` buyer-initiated, ``'A'`` seller-initiated, ``'N'`` unknown
+        (Databento's convention for trade records).
+    """
+
+    ts: np.ndarray
+    price: np.ndarray
+    size: np.ndarray
+    side: np.ndarray
+
+    def __post_init__(self) -> None:
+        ts = _as_ts(self.ts, "trades.ts")
+        price = np.asarray(self.price, dtype=np.float64)
+        size = np.asarray(self.size, dtype=np.float64)
+        side = np.asarray(self.side).astype("<U1")
+        n = len(ts)
+        for name, a in (("price", price), ("size", size), ("side", side)):
+            if a.shape != (n,):
+                raise DataError(f"trades.{name} has shape {a.shape}, expected ({n},)")
+        if n and not set(np.unique(side).tolist()) <= _SIDES:
+            raise DataError(
+                f"trades.side must contain only 'B', 'A', 'N', got {sorted(set(side.tolist()))}"
+            )
+        for name, a in (("ts", ts), ("price", price), ("size", size), ("side", side)):
+            object.__setattr__(self, name, readonly(a))
+
+    @classmethod
+    def empty(cls) -> Trades:
+        """No trades."""
+        return cls(np.empty(0, "datetime64[ns]"), np.empty(0), np.empty(0), np.empty(0, "<U1"))
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def take(self, index: np.ndarray) -> Trades:
+        """Trades selected by an integer or boolean index."""
+        return Trades(self.ts[index], self.price[index], self.size[index], self.side[index])
+
+    def between(self, start: np.datetime64, end: np.datetime64) -> Trades:
+        """Trades with ``start <= ts < end``."""
+        i, j = np.searchsorted(self.ts, [start, end], side="left")
+        return self.take(np.arange(i, j))
+
+    def equals(self, other: object) -> bool:
+        """True when every array is equal."""
+        if not isinstance(other, Trades):
+            return False
+        return all(
+            np.array_equal(getattr(self, f), getattr(other, f))
+            for f in ("ts", "price", "size", "side")
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """DataFrame with columns ts (UTC, tz-aware), price, size, side."""
+        return pd.DataFrame(
+            {
+                "ts": pd.DatetimeIndex(self.ts).tz_localize("UTC"),
+                "price": self.price,
+                "size": self.size,
+                "side": self.side.astype(object),
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"Trades(n={len(self)}, shares={float(self.size.sum()):,.0f})"
+
+
+@dataclass(frozen=True, eq=False)
+class BookSeries:
+    """A validated, immutable series of limit-order-book states.
+
+    Build one with a reader (:func:`~execopt.data.read_mbp10`,
+    :func:`~execopt.data.read_lobster`, ...), with :func:`~execopt.data.synthetic_book`, or
+    with :meth:`from_arrays`, which validates.  The constructor itself checks only structure
+    (shapes, dtypes, ordered timestamps) and makes every array read-only.
+
+    Attributes
+    ----------
+    symbol : str
+    ts : ndarray of datetime64[ns], shape (n_rows,)
+        UTC, non-decreasing.
+    bid_px, ask_px, bid_sz, ask_sz : ndarray of float64, shape (n_rows, n_levels)
+        Level 0 best; absent levels have price NaN and size 0.
+    trades : Trades
+        Trades in time order (possibly empty).
+    source : tuple of str
+        Files the series came from (``("synthetic:...",)`` for generated books).
+    validation : ValidationReport
+    minutes : ndarray of datetime64[ns] or None
+        Set on per-minute series: the UTC start of each row's minute.
+    """
+
+    symbol: str
+    ts: np.ndarray
+    bid_px: np.ndarray
+    ask_px: np.ndarray
+    bid_sz: np.ndarray
+    ask_sz: np.ndarray
+    trades: Trades = field(default_factory=Trades.empty)
+    source: tuple[str, ...] = ()
+    validation: ValidationReport = field(default_factory=ValidationReport)
+    minutes: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        ts = _as_ts(self.ts)
+        n = len(ts)
+        arrays = {}
+        shape: tuple[int, ...] | None = None
+        for name in ("bid_px", "ask_px", "bid_sz", "ask_sz"):
+            a = np.asarray(getattr(self, name), dtype=np.float64)
+            if a.ndim != 2 or a.shape[0] != n or a.shape[1] < 1:
+                raise DataError(f"{name} must have shape (n_rows={n}, n_levels>=1), got {a.shape}")
+            if shape is not None and a.shape != shape:
+                raise DataError(f"{name} has shape {a.shape}, bid_px has {shape}")
+            shape = a.shape
+            arrays[name] = a
+        t = ts.view(np.int64)
+        if n > 1 and bool(np.any(t[1:] < t[:-1])):
+            i = int(np.argmax(t[1:] < t[:-1])) + 1
+            raise DataError(
+                f"ts must be non-decreasing; row {i} ({ts[i]}) is earlier than row {i - 1} "
+                f"({ts[i - 1]})"
+            )
+        if not isinstance(self.trades, Trades):
+            raise DataError(f"trades must be a Trades instance, got {type(self.trades)}")
+        if not isinstance(self.validation, ValidationReport):
+            raise DataError("validation must be a ValidationReport")
+        object.__setattr__(self, "symbol", str(self.symbol))
+        object.__setattr__(self, "source", tuple(str(s) for s in self.source))
+        object.__setattr__(self, "ts", readonly(ts))
+        for name, a in arrays.items():
+            object.__setattr__(self, name, readonly(a))
+        if self.minutes is not None:
+            m = _as_ts(self.minutes, "minutes")
+            if len(m) != n:
+                raise DataError(f"minutes has length {len(m)}, expected {n}")
+            object.__setattr__(self, "minutes", readonly(m))
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_arrays(
+        cls,
+        ts: object,
+        bid_px: object,
+        ask_px: object,
+        bid_sz: object,
+        ask_sz: object,
+        *,
+        symbol: str = "",
+        trades: Trades | None = None,
+        source: Sequence[str] = (),
+        policy: Policy = "raise",
+    ) -> BookSeries:
+        """Validate arrays and build a series.
+
+        Prices NaN mark absent levels (their sizes are set to 0).  See
+        :func:`~execopt.data.validation.validate_book` for the checks and ``policy``.
+        """
+        t = _as_ts(ts)
+        arrs = [np.array(a, dtype=np.float64, ndmin=2) for a in (bid_px, ask_px, bid_sz, ask_sz)]
+        bp, ap, bs, as_ = arrs
+        for name, a in zip(("bid_px", "ask_px", "bid_sz", "ask_sz"), arrs, strict=True):
+            if a.shape != bp.shape or a.shape[0] != len(t):
+                raise DataError(
+                    f"{name} has shape {a.shape}; expected ({len(t)}, n_levels) like bid_px"
+                )
+        bs[np.isnan(bp) & ~(bs > 0)] = 0.0
+        as_[np.isnan(ap) & ~(as_ > 0)] = 0.0
+        keep, report = validate_book(t, bp, ap, bs, as_, policy=policy)
+        if not keep.all():
+            t, bp, ap, bs, as_ = t[keep], bp[keep], ap[keep], bs[keep], as_[keep]
+        return cls(
+            symbol,
+            t,
+            bp,
+            ap,
+            bs,
+            as_,
+            trades=trades if trades is not None else Trades.empty(),
+            source=tuple(source),
+            validation=report,
+        )
+
+    def replace(self, **changes: object) -> BookSeries:
+        """A copy with some fields replaced (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of book states."""
+        return len(self.ts)
+
+    @property
+    def n_levels(self) -> int:
+        """Number of price levels per side."""
+        return int(self.bid_px.shape[1])
+
+    @cached_property
+    def mid(self) -> np.ndarray:
+        """Mid price ``(bid_px[:, 0] + ask_px[:, 0]) / 2``; NaN where a side is empty."""
+        return readonly((self.bid_px[:, 0] + self.ask_px[:, 0]) / 2.0)
+
+    @cached_property
+    def spread(self) -> np.ndarray:
+        """Quoted spread ``ask_px[:, 0] - bid_px[:, 0]`` in dollars; NaN where a side is empty."""
+        return readonly(self.ask_px[:, 0] - self.bid_px[:, 0])
+
+    def depth(self, side: str, levels: int | None = None) -> np.ndarray:
+        """Shares resting on one side, summed over the first ``levels`` levels.
+
+        Parameters
+        ----------
+        side : {"bid", "ask", "both"}
+            ``"B"`` and ``"A"`` are accepted for bid and ask.
+        levels : int, optional
+            Number of levels from the best (default all).
+        """
+        L = self.n_levels if levels is None else int(levels)
+        if not 1 <= L <= self.n_levels:
+            raise InputError(f"levels must be in 1..{self.n_levels}, got {levels}")
+        key = {"bid": "bid", "b": "bid", "ask": "ask", "a": "ask", "both": "both"}.get(
+            str(side).lower()
+        )
+        if key is None:
+            raise InputError(f"side must be 'bid', 'ask' or 'both', got {side!r}")
+        if key == "bid":
+            return self.bid_sz[:, :L].sum(axis=1)
+        if key == "ask":
+            return self.ask_sz[:, :L].sum(axis=1)
+        return self.bid_sz[:, :L].sum(axis=1) + self.ask_sz[:, :L].sum(axis=1)
+
+    def take(self, index: np.ndarray | slice) -> BookSeries:
+        """Rows selected by an integer or boolean index (trades and report unchanged)."""
+        return dataclasses.replace(
+            self,
+            ts=self.ts[index],
+            bid_px=self.bid_px[index],
+            ask_px=self.ask_px[index],
+            bid_sz=self.bid_sz[index],
+            ask_sz=self.ask_sz[index],
+            minutes=None if self.minutes is None else self.minutes[index],
+        )
+
+    def between(self, start: object, end: object) -> BookSeries:
+        """Rows and trades with ``start <= ts < end`` (UTC; anything ``numpy.datetime64``
+        or pandas accepts)."""
+        s, e = _utc_ns(start), _utc_ns(end)
+        i, j = np.searchsorted(self.ts, [s, e], side="left")
+        out = self.take(slice(int(i), int(j)))
+        return dataclasses.replace(out, trades=self.trades.between(s, e))
+
+    def equals(self, other: object) -> bool:
+        """True when symbol, every array and the trades are equal (NaN equal to NaN)."""
+        if not isinstance(other, BookSeries) or self.symbol != other.symbol:
+            return False
+        for name in ("ts", "bid_px", "ask_px", "bid_sz", "ask_sz"):
+            if not np.array_equal(
+                getattr(self, name), getattr(other, name), equal_nan=name != "ts"
+            ):
+                return False
+        if (self.minutes is None) != (other.minutes is None):
+            return False
+        if (
+            self.minutes is not None
+            and other.minutes is not None
+            and not np.array_equal(self.minutes, other.minutes)
+        ):
+            return False
+        return self.trades.equals(other.trades)
+
+    def __repr__(self) -> str:
+        span = f"{self.ts[0]} .. {self.ts[-1]}" if len(self) else "empty"
+        kind = ", per-minute" if self.minutes is not None else ""
+        return (
+            f"BookSeries({self.symbol!r}, {self.n_rows:,} rows x {self.n_levels} levels{kind}, "
+            f"{span} UTC, {len(self.trades):,} trades, {self.validation.rows_dropped:,} "
+            "rows dropped)"
+        )
+
+    # ------------------------------------------------------------------ sessions
+    def regular_hours(self, tz: str = DEFAULT_TZ, session: Session = DEFAULT_SESSION) -> BookSeries:
+        """Rows and trades inside the trading session, local time ``[open, close)``.
+
+        Parameters
+        ----------
+        tz : str
+            IANA zone of the exchange clock (DST aware).
+        session : (str, str)
+            Local opening and closing times, default 09:30-16:00.
+        """
+        lo, hi = (_parse_hhmm(s) * NS_PER_MINUTE for s in session)
+        _, tod = _local_clock(np.asarray(self.ts), tz)
+        keep = (tod >= lo) & (tod < hi)
+        out = self.take(keep)
+        if len(self.trades):
+            _, ttod = _local_clock(np.asarray(self.trades.ts), tz)
+            trades = self.trades.take((ttod >= lo) & (ttod < hi))
+        else:
+            trades = self.trades
+        note = (
+            f"regular_hours: kept {int(keep.sum()):,} of {len(self):,} rows ({session[0]}-"
+            f"{session[1]} {tz})"
+        )
+        return dataclasses.replace(
+            out, trades=trades, validation=self.validation.with_updates(notes=(note,))
+        )
+
+    def session_minutes(
+        self, tz: str = DEFAULT_TZ, session: Session | None = DEFAULT_SESSION
+    ) -> np.ndarray:
+        """UTC starts of every one-minute period of the session, for each day with data.
+
+        With ``session=None`` the minutes span the data instead: from the minute of the first
+        row to the minute of the last.  A per-minute series returns its own ``minutes``.
+        """
+        if self.minutes is not None:
+            return np.asarray(self.minutes)
+        if len(self) == 0:
+            raise DataError("the book series is empty; there are no minutes")
+        t = np.asarray(self.ts)
+        if session is None:
+            first = t[0].astype("datetime64[m]")
+            last = t[-1].astype("datetime64[m]")
+            return np.arange(first, last + 1).astype("datetime64[ns]")
+        lo, hi = (_parse_hhmm(s) for s in session)
+        if hi <= lo:
+            raise InputError(f"session close {session[1]} must be after open {session[0]}")
+        day, tod = _local_clock(t, tz)
+        inside = (tod >= lo * NS_PER_MINUTE) & (tod < hi * NS_PER_MINUTE)
+        days = np.unique(day[inside])
+        if days.size == 0:
+            raise DataError(
+                f"no book state falls inside the session {session[0]}-{session[1]} {tz} "
+                f"(data span {t[0]} .. {t[-1]} UTC); pass session=None to use the data's own "
+                "span"
+            )
+        offsets = np.arange(lo, hi).astype("timedelta64[m]").astype("timedelta64[ns]")
+        wall = (days.astype("datetime64[ns]")[:, None] + offsets[None, :]).ravel()
+        return _local_to_utc(wall, tz)
+
+    def minute_snapshots(
+        self, tz: str = DEFAULT_TZ, session: Session | None = DEFAULT_SESSION
+    ) -> BookSeries:
+        """One row per minute of the session: the last book state at or before minute end.
+
+        A minute without events of its own gets the previous state (forward fill); minutes
+        before the first state of the series get the first state (back fill).  Both are
+        counted in the report (``forward_filled_minutes``, ``backfilled_minutes``).  The
+        result's ``ts`` is the time of the state used and ``minutes`` the minute start; its
+        trades are those inside the minutes.  A series that already is per-minute is returned
+        unchanged.
+
+        Parameters
+        ----------
+        tz, session
+            As in :meth:`session_minutes` (``session=None``: the data's own span).
+        """
+        if self.minutes is not None:
+            return self
+        minutes = self.session_minutes(tz, session)
+        t = np.asarray(self.ts)
+        ends = minutes + np.timedelta64(NS_PER_MINUTE, "ns")
+        idx = np.searchsorted(t, ends, side="left") - 1
+        starts_idx = np.searchsorted(t, minutes, side="left")
+        no_event = starts_idx == idx + 1
+        before = idx < 0
+        ffill = int((no_event & ~before).sum())
+        bfill = int(before.sum())
+        idx = np.where(before, 0, idx)
+        notes = [f"minute_snapshots: {len(minutes)} minutes, last state in each minute"]
+        if ffill:
+            notes.append(f"{ffill} minute(s) had no event and carry the previous state forward")
+        if bfill:
+            notes.append(f"{bfill} minute(s) precede the first book state and use it")
+        report = self.validation.with_updates(
+            forward_filled_minutes=self.validation.forward_filled_minutes + ffill,
+            backfilled_minutes=self.validation.backfilled_minutes + bfill,
+            notes=tuple(notes),
+        )
+        # Per day blocks of minutes are disjoint, so trades in any minute:
+        tr = self.trades
+        if len(tr):
+            k = np.searchsorted(minutes, np.asarray(tr.ts), side="right") - 1
+            inside = (k >= 0) & (
+                np.asarray(tr.ts) < minutes[np.maximum(k, 0)] + np.timedelta64(NS_PER_MINUTE, "ns")
+            )
+            tr = tr.take(inside)
+        return BookSeries(
+            self.symbol,
+            t[idx],
+            self.bid_px[idx],
+            self.ask_px[idx],
+            self.bid_sz[idx],
+            self.ask_sz[idx],
+            trades=tr,
+            source=self.source,
+            validation=report,
+            minutes=minutes,
+        )
+
+    def minute_volume(
+        self, tz: str = DEFAULT_TZ, session: Session | None = DEFAULT_SESSION
+    ) -> np.ndarray:
+        """Traded shares per minute, aligned with :meth:`minute_snapshots` (float64)."""
+        minutes = self.session_minutes(tz, session)
+        tt = np.asarray(self.trades.ts)
+        k = np.searchsorted(minutes, tt, side="right") - 1
+        ok = k >= 0
+        ok[ok] = tt[ok] < minutes[k[ok]] + np.timedelta64(NS_PER_MINUTE, "ns")
+        return np.bincount(
+            k[ok], weights=np.asarray(self.trades.size)[ok], minlength=len(minutes)
+        ).astype(np.float64)
+
+    def minute_returns(
+        self, tz: str = DEFAULT_TZ, session: Session | None = DEFAULT_SESSION
+    ) -> np.ndarray:
+        """Log mid returns between consecutive minute snapshots, length ``n_minutes - 1``.
+
+        Element ``t - 1`` is ``log(mid_t / mid_{t-1})``.  Over several days the return that
+        spans the night is included; NaN where a snapshot's book is one-sided.
+        """
+        mid = self.minute_snapshots(tz, session).mid
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.diff(np.log(mid))
+
+    def realised_volatility(
+        self,
+        window: int = 30,
+        tz: str = DEFAULT_TZ,
+        session: Session | None = DEFAULT_SESSION,
+    ) -> np.ndarray:
+        """Rolling realised volatility of minute log returns (not annualised).
+
+        ``rv[t] = sqrt(sum of r_s**2 over the ``window`` returns ending at t)``, aligned with
+        :meth:`minute_returns`; the first ``window - 1`` values are NaN.
+        """
+        if int(window) < 1:
+            raise InputError(f"window must be >= 1, got {window}")
+        w = int(window)
+        r2 = self.minute_returns(tz, session) ** 2
+        out = np.full(len(r2), np.nan)
+        if len(r2) >= w:
+            c = np.concatenate([[0.0], np.cumsum(r2)])
+            out[w - 1 :] = np.sqrt(np.maximum(c[w:] - c[:-w], 0.0))
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """DataFrame indexed by ``ts`` (UTC, tz-aware) with Databento-style level columns
+        ``bid_px_00, ask_px_00, bid_sz_00, ask_sz_00, ...`` (and ``minute`` if per-minute)."""
+        cols: dict[str, np.ndarray] = {}
+        for i in range(self.n_levels):
+            cols[f"bid_px_{i:02d}"] = self.bid_px[:, i]
+            cols[f"ask_px_{i:02d}"] = self.ask_px[:, i]
+            cols[f"bid_sz_{i:02d}"] = self.bid_sz[:, i]
+            cols[f"ask_sz_{i:02d}"] = self.ask_sz[:, i]
+        index = pd.DatetimeIndex(np.asarray(self.ts)).tz_localize("UTC").rename("ts")
+        df = pd.DataFrame(cols, index=index)
+        if self.minutes is not None:
+            df["minute"] = pd.DatetimeIndex(np.asarray(self.minutes)).tz_localize("UTC")
+        return df

@@ -1,0 +1,262 @@
+"""Certificates: proof that a schedule is feasible and (near-)optimal, for any schedule.
+
+Given a problem and a schedule ``x`` from anywhere (a solver here, a production system, a CSV),
+:func:`certify` reports
+
+* primal feasibility: ``|sum x - S|``, the largest negative entry and the largest cap excess, shares;
+* the objective, dollars;
+* KKT residuals: the multiplier ``lam`` that best explains ``x`` (marginal cost of the last share),
+  the stationarity residual ``max_t dist(lam, [c'_t(x_t-), c'_t(x_t+)] + normal cone)`` relative to
+  ``|lam|``, and the complementarity residual in dollars;
+* a *lower bound* on the optimum that needs no solver: for separable convex problems the Lagrange
+  dual ``g(lam) = lam S + sum_t min_{0<=y<=u_t} (c_t(y) - lam y)``; with a risk term, the
+  Frank–Wolfe bound ``f(x) - max_{y feasible} grad f(x)^T (x - y)``. ``objective - lower_bound``
+  bounds the suboptimality whoever produced ``x``;
+* the gap to the exact optimum (water-filling) where it is available.
+
+Tolerances are module constants, named and explained below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from execopt.errors import ExecoptError, InputError
+from execopt.problem.execution_problem import ExecutionProblem
+from execopt.problem.waterfill import waterfill
+
+__all__ = ["FEAS_ATOL_REL", "GAP_RTOL", "Certificate", "certify", "knapsack_min"]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+#: Feasibility tolerance relative to ``max(S, 1)`` shares: 1e-9 of the order, i.e. 1e-5 shares
+#: for a 10,000-share order. Solvers here return schedules exact to rounding after clip-and-certify.
+FEAS_ATOL_REL = 1e-9
+#: Default relative objective gap for ``Certificate.passed``.
+GAP_RTOL = 1e-6
+#: A coordinate within this fraction of ``max(S/N, 1)`` shares of a bound counts as at the bound.
+ACTIVE_REL = 1e-7
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Feasibility, optimality residuals and gaps of one schedule (all JSON-ready floats).
+
+    Attributes
+    ----------
+    feasible : bool
+        All primal residuals within ``feas_tol`` shares.
+    sum_residual, bound_violation, cap_violation, feas_tol : float
+        Shares.
+    objective : float
+        Dollars (impact plus risk term).
+    lam : float
+        Marginal cost of the last share, dollars per share (NaN when not meaningful).
+    stationarity : float
+        Relative KKT stationarity residual (0 at an exact optimum).
+    complementarity : float
+        Dollars: ``sum_t x_t max(0, g_t - lam) + (u_t - x_t) max(0, lam - g_t)`` over finite caps.
+    lower_bound : float
+        Certified lower bound on the optimum, dollars (``-inf`` if none applies).
+    optimum : float or None
+        Exact optimum from water-filling, dollars (None when not available).
+    gap, rel_gap : float or None
+        ``objective - optimum`` in dollars and relative to ``|optimum|``.
+    bound_gap : float
+        ``objective - lower_bound``: a bound on the suboptimality, dollars.
+    convex : bool
+        Whether the problem is convex (KKT residuals and the dual bound are meaningful).
+    """
+
+    feasible: bool
+    sum_residual: float
+    bound_violation: float
+    cap_violation: float
+    feas_tol: float
+    objective: float
+    lam: float
+    stationarity: float
+    complementarity: float
+    lower_bound: float
+    optimum: float | None
+    gap: float | None
+    rel_gap: float | None
+    bound_gap: float
+    convex: bool
+
+    def passed(self, rtol: float = GAP_RTOL, atol: float = 1e-9) -> bool:
+        """Feasible, and within ``rtol`` of the optimum (or of the lower bound if none)."""
+        if not self.feasible or not np.isfinite(self.objective):
+            return False
+        ref = self.optimum if self.optimum is not None else self.lower_bound
+        if not np.isfinite(ref):
+            return False
+        return bool(self.objective - ref <= rtol * abs(ref) + atol)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (floats; inf/NaN kept as Python floats)."""
+        return {
+            k: (float(v) if isinstance(v, (np.floating, float)) else v)
+            for k, v in asdict(self).items()
+        }
+
+
+def knapsack_min(g: FloatArray, u: FloatArray, S: float) -> float:
+    """``min g^T y`` over ``{sum y = S, 0 <= y <= u}``: fill the smallest ``g`` first."""
+    order = np.argsort(g, kind="stable")
+    gu, uu = g[order], u[order]
+    cum = np.cumsum(uu)
+    before = cum - uu
+    take = np.clip(S - before, 0.0, uu)
+    with np.errstate(invalid="ignore"):
+        return float(np.sum(np.where(take > 0, gu * take, 0.0)))
+
+
+def _lam_candidates(
+    g_left: FloatArray, g_right: FloatArray, at0: BoolArray, atU: BoolArray
+) -> list[float]:
+    """Multipliers consistent with the KKT intervals ``[L_t, U_t]`` (best first)."""
+    L = np.where(at0, -np.inf, g_left)
+    U = np.where(atU, np.inf, g_right)
+    lo, hi = float(np.max(L)), float(np.min(U))
+    inner = ~at0 & ~atU
+    cands: list[float] = []
+    if np.any(inner):
+        cands.append(float(np.median(0.5 * (g_left[inner] + g_right[inner]))))
+    if np.isfinite(lo) and np.isfinite(hi):
+        cands.append(0.5 * (lo + hi))
+    cands += [v for v in (lo, hi) if np.isfinite(v)]
+    if lo <= hi:
+        cands = [min(max(c, lo), hi) for c in cands]
+    return cands or [0.0]
+
+
+def _kkt_distance(
+    lam: float, g_left: FloatArray, g_right: FloatArray, at0: BoolArray, atU: BoolArray
+) -> float:
+    L = np.where(at0, -np.inf, g_left)
+    U = np.where(atU, np.inf, g_right)
+    return float(max(np.max(np.maximum(L - lam, lam - U)), 0.0))
+
+
+def certify(
+    problem: ExecutionProblem, schedule: ArrayLike, *, optimum: float | None = None
+) -> Certificate:
+    """Certify any schedule for ``problem``.
+
+    Parameters
+    ----------
+    problem : ExecutionProblem
+    schedule : array_like of shape (N,)
+        Shares per period.
+    optimum : float, optional
+        The exact optimum if already known (skips recomputing it).
+
+    Returns
+    -------
+    Certificate
+
+    Raises
+    ------
+    InputError
+        If the schedule has the wrong length or contains NaN/inf.
+    """
+    x = np.asarray(schedule, dtype=np.float64)
+    N, S, u = problem.periods, problem.shares, problem.upper
+    if x.ndim != 1 or x.shape[0] != N:
+        raise InputError(
+            f"schedule must have N = {N} entries (one per period), got shape {x.shape}."
+        )
+    if not np.all(np.isfinite(x)):
+        bad = np.flatnonzero(~np.isfinite(x))[:5].tolist()
+        raise InputError(
+            f"schedule has NaN or inf at periods {bad}: every entry must be a number of shares."
+        )
+    feas_tol = FEAS_ATOL_REL * max(S, 1.0)
+    sum_res = float(abs(x.sum() - S))
+    bound_v = float(max(0.0, -x.min()))
+    cap_v = float(max(0.0, np.max(x - u)))
+    feasible = sum_res <= feas_tol and bound_v <= feas_tol and cap_v <= feas_tol
+    m = problem.impact
+    obj = problem.objective(np.clip(x, 0.0, None))
+    convex = problem.is_convex
+
+    lam = float("nan")
+    stat = float("nan")
+    comp = float("nan")
+    lower = -np.inf
+    if convex:
+        act = ACTIVE_REL * max(S / N, 1.0)
+        at0 = x <= act
+        atU = x >= u - act
+        g_right = np.broadcast_to(m.marginal(np.clip(x, 0.0, u)), (N,)).astype(float)
+        g_left = np.broadcast_to(m.marginal_left(np.clip(x, 0.0, u)), (N,)).astype(float)
+        if problem.risk_aversion > 0:
+            risk_grad = problem.gradient(np.clip(x, 0.0, u)) - g_right
+            g_right = g_right + risk_grad
+            g_left = g_left + risk_grad
+        cands = _lam_candidates(g_left, g_right, at0, atU)
+        if not problem.has_risk:
+            # choose the candidate with the best (largest) Lagrange dual bound
+            duals = []
+            for c in cands:
+                y = m.supply(c, u)
+                duals.append(float(c * S + np.sum(m.cost(y) - c * y)))
+            best = int(np.nanargmax(duals))
+            lam, lower = cands[best], duals[best]
+        else:
+            dists = [_kkt_distance(c, g_left, g_right, at0, atU) for c in cands]
+            lam = cands[int(np.argmin(dists))]
+        dist = _kkt_distance(lam, g_left, g_right, at0, atU)
+        scale = max(
+            abs(lam),
+            float(np.median(np.abs(g_right[np.isfinite(g_right)])))
+            if np.any(np.isfinite(g_right))
+            else 1.0,
+            1e-300,
+        )
+        stat = dist / scale
+        fin_u = np.where(np.isfinite(u), u, x)
+        with np.errstate(invalid="ignore"):
+            c1 = np.where(np.isfinite(g_right), x * np.maximum(0.0, g_left - lam), 0.0)
+            c2 = (fin_u - x) * np.maximum(0.0, lam - g_right)
+        comp = float(np.sum(np.abs(c1)) + np.sum(np.abs(np.nan_to_num(c2))))
+        if problem.has_risk:
+            g = problem.gradient(np.clip(x, 0.0, u))
+            if np.all(np.isfinite(g)):
+                lower = obj - (float(g @ x) - knapsack_min(g, u, S))
+    if optimum is None:
+        try:
+            optimum = problem.objective(waterfill(problem).x)
+        except ExecoptError:
+            optimum = None
+    gap = None if optimum is None else float(obj - optimum)
+    rel = (
+        None
+        if optimum is None
+        else float(gap / max(abs(optimum), 1e-300))
+        if gap is not None
+        else None
+    )
+    return Certificate(
+        feasible=bool(feasible),
+        sum_residual=sum_res,
+        bound_violation=bound_v,
+        cap_violation=cap_v,
+        feas_tol=feas_tol,
+        objective=float(obj),
+        lam=lam,
+        stationarity=float(stat),
+        complementarity=comp,
+        lower_bound=float(lower),
+        optimum=None if optimum is None else float(optimum),
+        gap=gap,
+        rel_gap=rel,
+        bound_gap=float(obj - lower),
+        convex=convex,
+    )

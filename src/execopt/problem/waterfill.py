@@ -1,0 +1,278 @@
+"""Exact water-filling: the KKT solution of the separable convex execution problem.
+
+For ``min sum_t c_t(x_t)`` s.t. ``sum_t x_t = S``, ``0 <= x_t <= u_t`` with convex ``c_t`` the KKT
+conditions say there is one scalar ``lam`` (the marginal cost of the last share) with
+``x_t = clip(inverse marginal_t(lam), 0, u_t)``. This module finds ``lam`` exactly:
+
+* quadratic (every ``b_t > 0``): ``x_t = clip((lam - a_t) / (2 b_t), 0, u_t)`` is piecewise linear
+  in ``lam``; sorting its ``2N`` breakpoints and a cumulative sum give ``lam`` in O(N log N);
+* per-share power law with one exponent ``p = 1 + delta > 1``: ``x_t = min(u_t, z w_t)`` with
+  ``z = lam^(1/delta)``, ``w_t = (p gamma_t)^(-1/delta)``: the same kernel in ``z``;
+* piecewise linear (book walks): a fractional knapsack over all segments sorted by slope, ties
+  split in proportion to the segments' widths (so identical books give equal allocation);
+* anything else convex (time-varying exponents, ``b_t = 0`` mixed with ``b_t > 0``): bisection on
+  ``lam`` with the left and right supply functions, then an exact split of the flat part.
+
+The literal, concave reading ``c_t(x) = gamma_t x^delta`` (``delta < 1``) has its global minimum
+at a vertex of the feasible polytope: :func:`concave_vertex` gives it without caps (everything in
+the cheapest period) and with one uniform cap (the cheapest periods filled to the cap, the
+remainder in the next cheapest). With unequal caps the vertex search is a knapsack-like problem
+and raises :class:`NotSupportedError`.
+
+This code lives in ``problem/`` (not ``solvers/``) because the certificate needs the optimum: the
+``exact`` solver in ``solvers/`` wraps it into a :class:`~execopt.solvers.Solution`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from execopt.errors import NotSupportedError
+from execopt.impact.models import PiecewiseLinearImpact, PowerLawImpact, QuadraticImpact
+from execopt.problem.execution_problem import ExecutionProblem
+
+__all__ = [
+    "WaterFill",
+    "concave_vertex",
+    "linear_supply_root",
+    "linear_supply_root_batch",
+    "waterfill",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Relative width of the final ``lam`` bracket in the bisection fallback.
+BISECT_RTOL = 1e-15
+#: Iteration limit of the bisection fallback (each halves the bracket).
+BISECT_MAXITER = 400
+
+
+@dataclass(frozen=True)
+class WaterFill:
+    """Result of the exact solver: schedule ``x``, multiplier ``lam`` and the algorithm used."""
+
+    x: FloatArray
+    lam: float
+    algorithm: str
+    iterations: int
+
+
+def linear_supply_root(
+    alpha: FloatArray, z0: FloatArray, u: FloatArray, S: float
+) -> tuple[FloatArray, float]:
+    """Solve ``sum_t clip(alpha_t (z - z0_t), 0, u_t) = S`` for ``z`` exactly (O(N log N)).
+
+    Parameters
+    ----------
+    alpha : ndarray (N,)
+        Positive finite slopes of the per-period supply.
+    z0 : ndarray (N,)
+        Where each period starts to trade.
+    u : ndarray (N,)
+        Caps (``inf`` allowed).
+    S : float
+        Target total, ``0 <= S <= sum(u)``.
+
+    Returns
+    -------
+    x, z : ndarray (N,), float
+    """
+    N = alpha.shape[0]
+    if S <= 0:
+        return np.zeros(N), float(np.min(z0))
+    end = z0 + u / alpha
+    fin = np.isfinite(end)
+    bp = np.concatenate([z0, end[fin]])
+    ds = np.concatenate([alpha, -alpha[fin]])
+    order = np.argsort(bp, kind="stable")
+    bp = bp[order]
+    slope = np.cumsum(ds[order])
+    F = np.empty_like(bp)
+    F[0] = 0.0
+    np.cumsum(slope[:-1] * np.diff(bp), out=F[1:])
+    k = int(np.searchsorted(F, S, side="left")) - 1
+    k = min(max(k, 0), bp.shape[0] - 1)
+    z = bp[k] + (S - F[k]) / slope[k] if slope[k] > 0 else bp[k]
+    x = np.clip(alpha * (z - z0), 0.0, u)
+    # one Newton step removes the rounding left by the cumulative sums
+    inner = (x > 0) & (x < u)
+    sa = alpha[inner].sum()
+    if sa > 0:
+        z = z + (S - x.sum()) / sa
+        x = np.clip(alpha * (z - z0), 0.0, u)
+    return x, float(z)
+
+
+def linear_supply_root_batch(
+    alpha: FloatArray, z0: FloatArray, u: FloatArray, S: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Row-wise :func:`linear_supply_root` for ``M`` problems at once (arrays of shape (M, N))."""
+    M, N = alpha.shape
+    end = z0 + u / alpha
+    end = np.where(np.isfinite(end), end, np.inf)
+    bp = np.concatenate([z0, end], axis=1)
+    ds = np.concatenate([alpha, np.where(np.isfinite(end), -alpha, 0.0)], axis=1)
+    order = np.argsort(bp, axis=1, kind="stable")
+    bp = np.take_along_axis(bp, order, axis=1)
+    slope = np.cumsum(np.take_along_axis(ds, order, axis=1), axis=1)
+    gaps = np.diff(bp, axis=1)
+    with np.errstate(invalid="ignore"):
+        inc = np.where(np.isfinite(gaps), slope[:, :-1] * gaps, np.inf)
+    F = np.concatenate([np.zeros((M, 1)), np.cumsum(inc, axis=1)], axis=1)
+    k = np.clip((F < S[:, None]).sum(axis=1) - 1, 0, 2 * N - 1)
+    rows = np.arange(M)
+    sk = slope[rows, k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sk > 0, bp[rows, k] + (S - F[rows, k]) / sk, bp[rows, k])
+    z = np.where(S <= 0, z0.min(axis=1), z)
+    x = np.clip(alpha * (z[:, None] - z0), 0.0, u)
+    inner = (x > 0) & (x < u)
+    sa = np.where(inner, alpha, 0.0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sa > 0, z + (S - x.sum(axis=1)) / sa, z)
+    x = np.clip(alpha * (z[:, None] - z0), 0.0, u)
+    return x, z
+
+
+def _knapsack(
+    slopes: FloatArray, widths: FloatArray, u: FloatArray, S: float
+) -> tuple[FloatArray, float]:
+    """Exact piecewise-linear water-filling: fill the cheapest segments first."""
+    N = u.shape[0]
+    s = np.broadcast_to(slopes, (N, slopes.shape[-1]))
+    w = np.broadcast_to(widths, s.shape)
+    start = np.cumsum(w, axis=1) - w
+    w_eff = np.clip(u[:, None] - start, 0.0, w)  # truncate each period's segments at its cap
+    fs, fw = s.ravel(), w_eff.ravel()
+    order = np.argsort(fs, kind="stable")
+    ss, ww = fs[order], fw[order]
+    cum = np.cumsum(ww)
+    if S <= 0:
+        return np.zeros(N), float(ss[0])
+    k = min(int(np.searchsorted(cum, S, side="left")), ss.shape[0] - 1)
+    lam = float(ss[k])
+    below = fs < lam
+    tie = fs == lam
+    filled_below = float(fw[below].sum())
+    tie_w = float(fw[tie].sum())
+    frac = 0.0 if tie_w == 0 else min(max((S - filled_below) / tie_w, 0.0), 1.0)
+    xs = np.where(below, fw, 0.0) + np.where(tie, fw * frac, 0.0)
+    return xs.reshape(N, -1).sum(axis=1), lam
+
+
+def _bisect(problem: ExecutionProblem) -> tuple[FloatArray, float, int]:
+    """Bisection on ``lam`` for any convex model with ``supply``/``supply_right``."""
+    m, u, S = problem.impact, problem.upper, problem.shares
+    N = problem.periods
+    if S <= 0:
+        return np.zeros(N), float(np.min(m.marginal(np.zeros(N)))), 0
+    lo = float(np.min(np.broadcast_to(m.marginal(np.zeros(N)), (N,)))) - 1.0
+    hi = max(lo + 2.0, 1.0)
+    it = 0
+    while m.supply_right(hi, u).sum() < S:
+        hi = hi + 2.0 * (hi - lo)
+        it += 1
+        if it > 2000:  # pragma: no cover - only for absurd inputs
+            raise NotSupportedError(
+                "bisection could not bracket lam; check the model's parameters."
+            )
+    while it < BISECT_MAXITER and hi - lo > BISECT_RTOL * max(abs(hi), abs(lo), 1e-300):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if m.supply(mid, u).sum() >= S:
+            hi = mid
+        else:
+            lo = mid
+        it += 1
+    x_lo, x_hi = m.supply(hi, u), m.supply_right(hi, u)
+    F_lo, F_hi = x_lo.sum(), x_hi.sum()
+    if F_lo >= S:  # continuous supply: interpolate between the two bracket ends
+        x_lo = m.supply_right(lo, u)
+        F_lo = x_lo.sum()
+    theta = 0.0 if F_hi <= F_lo else min(max((S - F_lo) / (F_hi - F_lo), 0.0), 1.0)
+    return x_lo + theta * (x_hi - x_lo), hi, it
+
+
+def concave_vertex(problem: ExecutionProblem) -> WaterFill:
+    """Global optimum of the concave reading ``c_t(x) = gamma_t x^delta`` (``delta < 1``).
+
+    A concave function attains its minimum over a polytope at a vertex; a vertex of
+    ``{sum x = S, 0 <= x <= u}`` has at most one coordinate strictly between its bounds.
+
+    Raises
+    ------
+    NotSupportedError
+        With unequal caps or time-varying exponents (the vertex search becomes combinatorial).
+    """
+    m = problem.impact
+    if not isinstance(m, PowerLawImpact):  # pragma: no cover - only power law can be concave
+        raise NotSupportedError("only the power law has a concave reading.")
+    if np.ndim(m.delta) and np.unique(m.delta).size > 1:
+        raise NotSupportedError(
+            "the concave (basis='total') reading with time-varying delta has no tractable global "
+            "optimum here: use one delta, or compare heuristics with method='slsqp'/'de'."
+        )
+    N, S, u = problem.periods, problem.shares, problem.upper
+    gamma = np.broadcast_to(m.gamma, (N,))
+    order = np.argsort(gamma, kind="stable")
+    x = np.zeros(N)
+    if not problem.capped:
+        x[order[0]] = S
+        return WaterFill(x, float("nan"), "concave-vertex", 0)
+    if np.unique(u).size > 1:
+        raise NotSupportedError(
+            "the concave reading with unequal caps is a combinatorial (knapsack-like) vertex search; "
+            "the exact solver supports no caps or one uniform cap. Use the convex per-share reading, "
+            "or compare heuristics with method='slsqp'/'de'."
+        )
+    cap = float(u[0])
+    k = int(np.floor(S / cap + 1e-12))
+    k = min(k, N)
+    x[order[:k]] = cap
+    r = S - k * cap
+    if r > 1e-12 * max(S, 1.0) and k < N:
+        x[order[k]] = r
+    return WaterFill(x, float("nan"), "concave-vertex", 0)
+
+
+def waterfill(problem: ExecutionProblem) -> WaterFill:
+    """Exact optimum of a separable problem (see the module docstring for the algorithms).
+
+    Raises
+    ------
+    NotSupportedError
+        For problems with a risk term (use a conic solver) or concave problems with unequal caps.
+    """
+    if problem.has_risk:
+        raise NotSupportedError(
+            "the exact water-filling solver handles the separable problem only; with a risk term "
+            "(risk_aversion > 0 or a VaR limit) use method='clarabel'."
+        )
+    m = problem.impact
+    if not m.is_convex:
+        return concave_vertex(problem)
+    N, S, u = problem.periods, problem.shares, problem.upper
+    if isinstance(m, QuadraticImpact) and np.all(m.b > 0):
+        a = np.broadcast_to(m.a, (N,))
+        alpha = np.broadcast_to(0.5 / m.b, (N,))
+        x, lam = linear_supply_root(alpha, a, u, S)
+        return WaterFill(x, lam, "quadratic-breakpoints", 1)
+    if (
+        isinstance(m, PowerLawImpact)
+        and np.unique(m.exponent).size == 1
+        and float(np.ravel(m.exponent)[0]) > 1
+    ):
+        p = float(np.ravel(m.exponent)[0])
+        d = p - 1.0
+        w = np.broadcast_to((p * m.gamma) ** (-1.0 / d), (N,))
+        x, z = linear_supply_root(w, np.zeros(N), u, S)
+        return WaterFill(x, float(z**d) if z > 0 else 0.0, "power-breakpoints", 1)
+    if isinstance(m, PiecewiseLinearImpact):
+        x, lam = _knapsack(m.slopes, m.widths, u, S)
+        return WaterFill(x, lam, "piecewise-knapsack", 1)
+    x, lam, it = _bisect(problem)
+    return WaterFill(x, lam, "bisection", it)

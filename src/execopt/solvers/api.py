@@ -1,0 +1,153 @@
+"""One entry point for every method: :func:`solve`; and :func:`solve_batch` for many orders."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from execopt.errors import InfeasibleError, InputError, NotSupportedError
+from execopt.impact.models import ImpactModel, PowerLawImpact, QuadraticImpact
+from execopt.problem.execution_problem import ExecutionProblem
+from execopt.problem.waterfill import linear_supply_root_batch
+from execopt.solvers.exact import solve_exact
+from execopt.solvers.solution import Method, Solution
+
+__all__ = ["METHODS", "solve", "solve_batch"]
+
+METHODS: tuple[str, ...] = get_args(Method)
+
+
+def solve(problem: ExecutionProblem, method: Method | str = "exact", **options: Any) -> Solution:
+    """Solve ``problem`` with ``method`` and certify the answer.
+
+    Parameters
+    ----------
+    problem : ExecutionProblem
+    method : {"exact", "clarabel", "osqp", "scs", "slsqp", "de"}
+        ``exact`` is KKT water-filling (the reference); ``clarabel``/``osqp``/``scs`` go through
+        cvxpy (compiled once per structure and re-used); ``slsqp`` and ``de`` are SciPy baselines.
+    **options
+        ``warm_start`` (conic); ``maxiter`` (slsqp, de); ``seed``, ``time_limit``, ``popsize`` (de).
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    InputError
+        Unknown method or option.
+    ConvexityError
+        A convex solver on a non-convex problem, or a cone problem on OSQP.
+
+    Examples
+    --------
+    >>> import execopt as eo
+    >>> p = eo.ExecutionProblem(10_000, eo.QuadraticImpact(a=0.024, b=0.0012), periods=390)
+    >>> round(eo.solve(p).objective, 2)
+    243.08
+    """
+    if not isinstance(problem, ExecutionProblem):
+        raise InputError(f"solve expects an ExecutionProblem, got {type(problem).__name__}.")
+    if method == "exact":
+        _no_options(method, options, set())
+        return solve_exact(problem)
+    if method in ("clarabel", "osqp", "scs"):
+        from execopt.solvers.conic import solve_conic
+
+        _no_options(method, options, {"warm_start"})
+        return solve_conic(problem, method, **options)
+    if method == "slsqp":
+        from execopt.solvers.baselines import solve_slsqp
+
+        _no_options(method, options, {"maxiter"})
+        return solve_slsqp(problem, **options)
+    if method == "de":
+        from execopt.solvers.baselines import solve_de
+
+        _no_options(method, options, {"seed", "time_limit", "maxiter", "popsize"})
+        return solve_de(problem, **options)
+    raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}.")
+
+
+def _no_options(method: str, options: dict[str, Any], allowed: set[str]) -> None:
+    extra = set(options) - allowed
+    if extra:
+        raise InputError(
+            f"method={method!r} takes no option(s) {sorted(extra)}; it accepts {sorted(allowed) or 'none'}."
+        )
+
+
+def solve_batch(
+    shares: ArrayLike, impact: ImpactModel, cap: ArrayLike | None = None, periods: int | None = None
+) -> NDArray[np.float64]:
+    """Exact optimal schedules of ``M`` orders at once (vectorised water-filling).
+
+    Parameters
+    ----------
+    shares : array_like of shape (M,)
+        Order sizes, shares.
+    impact : QuadraticImpact or PowerLawImpact (per-share, one exponent > 1)
+        Parameters may be scalars, shape (N,) (shared by every order) or (M, N) (one row each).
+    cap : None, float, (N,) or (M, N)
+        Per-period caps, shares.
+    periods : int, optional
+        ``N`` when every parameter is a scalar.
+
+    Returns
+    -------
+    ndarray of shape (M, N)
+
+    Raises
+    ------
+    InputError, InfeasibleError, NotSupportedError
+    """
+    S = np.atleast_1d(np.asarray(shares, dtype=np.float64))
+    if S.ndim != 1 or not np.all(np.isfinite(S)) or np.any(S < 0):
+        raise InputError("shares must be a 1-D array of finite order sizes >= 0 (shares).")
+    M = S.shape[0]
+    N = impact.periods or periods
+    if N is None:
+        raise InputError("give periods=N when every impact parameter is a scalar.")
+    if periods is not None and periods != N:
+        raise InputError(f"periods={periods} but the impact parameters have N = {N} periods.")
+    bs = impact.batch_shape
+    if bs and bs != (M,):
+        raise InputError(
+            f"impact parameters are for {bs[0]} orders but {M} order sizes were given."
+        )
+    u = (
+        np.full((M, N), np.inf)
+        if cap is None
+        else np.broadcast_to(np.asarray(cap, dtype=float), (M, N)).copy()
+    )
+    if np.any(np.isnan(u)) or np.any(u < 0):
+        raise InputError("cap must be >= 0 and not NaN (shares).")
+    short = S > u.sum(axis=1) * (1 + 1e-12)
+    if np.any(short):
+        i = int(np.flatnonzero(short)[0])
+        raise InfeasibleError(
+            f"order {i}: shares {S[i]:,.6g} exceed the sum of its caps {u[i].sum():,.6g}; "
+            f"{int(short.sum())} order(s) are infeasible: raise the caps or trade fewer shares."
+        )
+    if isinstance(impact, QuadraticImpact) and np.all(impact.b > 0):
+        alpha = np.broadcast_to(0.5 / impact.b, (M, N))
+        z0 = np.broadcast_to(impact.a, (M, N))
+        X, _ = linear_supply_root_batch(alpha, z0, u, S)
+        return X
+    if (
+        isinstance(impact, PowerLawImpact)
+        and impact.is_convex
+        and np.unique(impact.exponent).size == 1
+    ):
+        p = float(np.ravel(impact.exponent)[0])
+        if p > 1:
+            w = np.broadcast_to((p * impact.gamma) ** (-1.0 / (p - 1.0)), (M, N))
+            X, _ = linear_supply_root_batch(w, np.zeros((M, N)), u, S)
+            return X
+    raise NotSupportedError(
+        "solve_batch handles quadratic impact with b > 0 and the per-share power law with one "
+        "exponent > 1; solve other models one by one with solve()."
+    )
