@@ -1,0 +1,78 @@
+"""Writing report artefacts: each figure and table by one function, with provenance.
+
+Notebooks call these with the ``output_dir`` parameter the report build gives them:
+
+* :func:`save_figure` writes ``figures/<name>.png`` and ``.svg``;
+* :func:`save_table` writes ``tables/<name>.csv`` and ``.md``;
+* :func:`note_data` records a data file read (path and sha256) for the provenance block;
+* :func:`write_finding` records the one-line finding shown in ``reports/index.html``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["note_data", "save_figure", "save_table", "sha256", "write_finding"]
+
+
+def sha256(path: str | Path) -> str:
+    """Hex sha256 of a file (streamed)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _dir(output_dir: str | Path, sub: str) -> Path:
+    d = Path(output_dir) / sub
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def save_figure(fig: Any, name: str, output_dir: str | Path) -> list[Path]:
+    """Save a matplotlib figure as PNG (150 dpi) and SVG; return the paths."""
+    d = _dir(output_dir, "figures")
+    out = []
+    for ext in ("png", "svg"):
+        p = d / f"{name}.{ext}"
+        fig.savefig(
+            p, dpi=150, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else None
+        )
+        out.append(p)
+    return out
+
+
+def save_table(
+    df: pd.DataFrame, name: str, output_dir: str | Path, *, floatfmt: str = ".6g"
+) -> list[Path]:
+    """Save a tidy table as CSV and Markdown; return the paths."""
+    d = _dir(output_dir, "tables")
+    csv, md = d / f"{name}.csv", d / f"{name}.md"
+    df.to_csv(csv, index=False)
+    md.write_text(df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+    return [csv, md]
+
+
+def note_data(path: str | Path, output_dir: str | Path) -> None:
+    """Record that a report read ``path`` (its sha256 goes into the provenance block)."""
+    f = Path(output_dir) / "data_files.json"
+    items: list[dict[str, str]] = json.loads(f.read_text()) if f.exists() else []
+    p = Path(path)
+    files = sorted(p.rglob("*")) if p.is_dir() else [p]
+    for q in files:
+        if q.is_file() and all(i["path"] != str(q) for i in items):
+            items.append({"path": str(q), "sha256": sha256(q)})
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    f.write_text(json.dumps(items, indent=1))
+
+
+def write_finding(text: str, output_dir: str | Path) -> None:
+    """The report's one-line finding, shown in ``reports/index.html``."""
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    (Path(output_dir) / "finding.txt").write_text(" ".join(text.split()) + "\n")

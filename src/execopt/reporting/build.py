@@ -1,0 +1,277 @@
+"""``make reports``: notebooks -> executed reports, one producer for everything in ``reports/``.
+
+For every ``notebooks/NN_name.py`` (jupytext ``py:percent``): jupytext turns it into a notebook,
+papermill executes it with the parameters ``seed``, ``fast``, ``data_path`` and ``output_dir``,
+and nbconvert renders HTML without code cells. Each report is built in a temporary folder and moved
+into ``reports/NN_name/`` only when it succeeded, so a failed run never leaves a partial report
+that looks complete. ``reports/index.html`` links every report with its one-line finding and the
+build's provenance (git commit, package versions, data files with sha256, parameters, solver
+settings).
+
+Run ``python -m execopt.reporting.build [--fast] [--only 02] [--data PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import html
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ReportResult", "build_reports", "main", "provenance"]
+
+PACKAGES = (
+    "execopt",
+    "numpy",
+    "scipy",
+    "pandas",
+    "cvxpy",
+    "clarabel",
+    "osqp",
+    "scs",
+    "dask",
+    "distributed",
+    "arch",
+    "matplotlib",
+    "papermill",
+    "jupytext",
+    "nbconvert",
+)
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Outcome of one notebook's build."""
+
+    name: str
+    ok: bool
+    seconds: float
+    finding: str
+    error: str = ""
+
+
+def _repo_root() -> Path:
+    here = Path.cwd()
+    for p in (here, *here.parents):
+        if (p / "pyproject.toml").exists() and (p / "notebooks").is_dir():
+            return p
+    return here
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def provenance(root: Path, parameters: dict[str, Any]) -> dict[str, Any]:
+    """Git commit, package versions, machine, parameters and solver settings."""
+    from execopt.solvers.baselines import DE_SETTINGS, SLSQP_SETTINGS
+    from execopt.solvers.conic import SOLVER_SETTINGS
+
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return {
+        "git_commit": _git(root, "rev-parse", "HEAD"),
+        "git_dirty": bool(dirty and dirty != "unknown"),
+        "built_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "python": sys.version.split()[0],
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "packages": versions,
+        "parameters": parameters,
+        "solver_settings": {**SOLVER_SETTINGS, "slsqp": SLSQP_SETTINGS, "de": DE_SETTINGS},
+    }
+
+
+def _provenance_html(prov: dict[str, Any], data_files: list[dict[str, str]]) -> str:
+    rows = (
+        "".join(
+            f"<tr><td>{html.escape(d['path'])}</td><td><code>{d['sha256']}</code></td></tr>"
+            for d in data_files
+        )
+        or "<tr><td colspan=2>embedded synthetic data only</td></tr>"
+    )
+    return (
+        "<section id='provenance' style='font-family:sans-serif;font-size:12px;margin:2em'>"
+        "<h2>Provenance</h2>"
+        f"<p>commit <code>{prov['git_commit']}</code>{' (uncommitted changes)' if prov['git_dirty'] else ''},"
+        f" built {prov['built_utc']} on {html.escape(prov['machine'])}, Python {prov['python']}</p>"
+        f"<p>parameters: <code>{html.escape(json.dumps(prov['parameters']))}</code></p>"
+        f"<p>packages: <code>{html.escape(json.dumps(prov['packages']))}</code></p>"
+        f"<p>solver settings: <code>{html.escape(json.dumps(prov['solver_settings'], default=str))}</code></p>"
+        f"<table><tr><th>data file</th><th>sha256</th></tr>{rows}</table></section>"
+    )
+
+
+def _build_one(nb: Path, out_root: Path, params: dict[str, Any], root: Path) -> ReportResult:
+    import jupytext
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    name = nb.stem
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"execopt-{name}-") as tmp:
+        work = Path(tmp) / name
+        work.mkdir()
+        ipynb_in, ipynb_out = Path(tmp) / f"{name}.ipynb", work / f"{name}.executed.ipynb"
+        notebook = jupytext.read(nb)
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        notebook.metadata["language_info"] = {"name": "python"}
+        jupytext.write(notebook, ipynb_in)
+        p = {**params, "output_dir": str(work)}
+        try:
+            pm.execute_notebook(
+                str(ipynb_in),
+                str(ipynb_out),
+                parameters=p,
+                cwd=str(root),
+                progress_bar=False,
+                kernel_name="python3",
+            )
+        except (
+            Exception
+        ) as exc:  # papermill raises PapermillExecutionError with the cell's traceback
+            return ReportResult(
+                name, False, time.perf_counter() - t0, "", str(exc).splitlines()[-1][:400]
+            )
+        exporter = HTMLExporter()
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        body, _ = exporter.from_notebook_node(nbformat.read(ipynb_out, as_version=4))
+        df = work / "data_files.json"
+        data_files = json.loads(df.read_text()) if df.exists() else []
+        prov = provenance(root, p | {"output_dir": f"reports/{name}"})
+        prov["data_files"] = data_files
+        body = body.replace("</body>", _provenance_html(prov, data_files) + "</body>")
+        (work / "index.html").write_text(body)
+        (work / "provenance.json").write_text(json.dumps(prov, indent=1, default=str))
+        ipynb_out.unlink()
+        finding_f = work / "finding.txt"
+        finding = finding_f.read_text().strip() if finding_f.exists() else "(no finding recorded)"
+        dest = out_root / name
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.move(str(work), dest)
+    return ReportResult(name, True, time.perf_counter() - t0, finding)
+
+
+def _write_index(out_root: Path, results: list[ReportResult], prov: dict[str, Any]) -> None:
+    items = []
+    for r in results:
+        if r.ok:
+            items.append(
+                f"<li><a href='{r.name}/index.html'>{r.name}</a> — {html.escape(r.finding)}"
+                f" <small>({r.seconds:.1f} s)</small></li>"
+            )
+        else:
+            items.append(
+                f"<li><b>{r.name}: FAILED</b> — {html.escape(r.error)} (previous report, if any, kept)</li>"
+            )
+    extra = []
+    for sub in sorted(
+        p for p in out_root.iterdir() if p.is_dir() and not (p / "finding.txt").exists()
+    ):
+        pages = sorted(sub.glob("*.html")) + sorted(sub.glob("*.md"))
+        if pages:
+            extra.append(f"<li><a href='{sub.name}/{pages[0].name}'>{sub.name}</a></li>")
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>execopt reports</title></head>"
+        "<body style='font-family:sans-serif;max-width:60em;margin:2em auto'>"
+        "<h1>execopt reports</h1><p>Built by <code>make reports</code>; nothing here is edited by hand.</p>"
+        f"<ul>{''.join(items)}</ul>"
+        + (f"<h2>Other artefacts</h2><ul>{''.join(extra)}</ul>" if extra else "")
+        + _provenance_html(prov, [])
+        + "</body></html>"
+    )
+    (out_root / "index.html").write_text(page)
+
+
+def build_reports(
+    *,
+    fast: bool = False,
+    seed: int = 0,
+    data_path: str | None = None,
+    only: list[str] | None = None,
+    root: Path | None = None,
+) -> list[ReportResult]:
+    """Execute every notebook into ``reports/`` (see the module docstring)."""
+    root = root or _repo_root()
+    notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.py"))
+    if only:
+        notebooks = [n for n in notebooks if any(n.stem.startswith(o) for o in only)]
+    out_root = root / "reports"
+    out_root.mkdir(exist_ok=True)
+    if data_path is None:
+        env = os.environ.get("EXECOPT_DATA")
+        cand = Path(env) if env else root.parent / "shared" / "data"
+        data_path = str(cand) if cand.exists() else ""
+    params = {"seed": seed, "fast": fast, "data_path": data_path}
+    results = []
+    for nb in notebooks:
+        print(f"[reports] {nb.name} ...", flush=True)
+        r = _build_one(nb, out_root, params, root)
+        print(
+            f"[reports] {nb.name}: {'ok' if r.ok else 'FAILED: ' + r.error} ({r.seconds:.1f} s)",
+            flush=True,
+        )
+        results.append(r)
+    prev = {}
+    idx = out_root / "results.json"
+    if idx.exists():
+        prev = {d["name"]: d for d in json.loads(idx.read_text())}
+    for r in results:
+        prev[r.name] = r.__dict__
+    idx.write_text(json.dumps(sorted(prev.values(), key=lambda d: d["name"]), indent=1))
+    all_results = [ReportResult(**d) for d in sorted(prev.values(), key=lambda d: d["name"])]
+    _write_index(
+        out_root, all_results, provenance(root, params | {"data_path": "(see each report)"})
+    )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; exit 1 if any notebook failed."""
+    ap = argparse.ArgumentParser(
+        prog="python -m execopt.reporting.build", description=__doc__.splitlines()[0]
+    )
+    ap.add_argument("--fast", action="store_true", help="quick version (small draws, short runs)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--data", default=None, help="real data folder (default: EXECOPT_DATA or ../shared/data)"
+    )
+    ap.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. 02 06")
+    a = ap.parse_args(argv)
+    res = build_reports(fast=a.fast, seed=a.seed, data_path=a.data, only=a.only)
+    failed = [r.name for r in res if not r.ok]
+    if failed:
+        print(f"[reports] failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
