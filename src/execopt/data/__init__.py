@@ -1,1 +1,54 @@
-"""data layer."""
+"""Data layer: order-book readers, the validated book series, and synthetic books.
+
+The leftmost layer of execopt: it imports only NumPy, pandas, SciPy, tqdm, the standard
+library and :mod:`execopt.errors`.
+
+Readers
+    :func:`read_book` (format detection), :func:`read_mbp10` (Databento MBP-10 CSV, both
+    layouts), :func:`read_lobster` (LOBSTER order book and messages), :func:`read_dbn`
+    (Databento DBN, needs ``pip install execopt[dbn]``).
+Containers
+    :class:`BookSeries` (immutable, validated), :class:`Trades`, :class:`ValidationReport`.
+Synthetic books
+    :func:`synthetic_book` with :data:`PRESETS` (CRWV, FROG, SOUN calibrated to published
+    statistics), :func:`synthetic_book_from_impact` (known quadratic walk cost).
+Paths
+    :func:`data_root` (``EXECOPT_DATA``), :func:`find_data_root`, :func:`frog_day_file`.
+"""
+
+from execopt.data.book import BookSeries, Trades
+from execopt.data.dbn import read_dbn
+from execopt.data.lobster import read_lobster
+from execopt.data.mbp10 import read_mbp10
+from execopt.data.paths import DATA_ENV, data_root, day_files, find_data_root, frog_day_file
+from execopt.data.read import detect_format, read_book
+from execopt.data.synthetic import (
+    PRESETS,
+    SyntheticPreset,
+    synthetic_book,
+    synthetic_book_from_impact,
+    u_shape,
+)
+from execopt.data.validation import ValidationReport, validate_book
+
+__all__ = [
+    "DATA_ENV",
+    "PRESETS",
+    "BookSeries",
+    "SyntheticPreset",
+    "Trades",
+    "ValidationReport",
+    "data_root",
+    "day_files",
+    "detect_format",
+    "find_data_root",
+    "frog_day_file",
+    "read_book",
+    "read_dbn",
+    "read_lobster",
+    "read_mbp10",
+    "synthetic_book",
+    "synthetic_book_from_impact",
+    "u_shape",
+    "validate_book",
+]

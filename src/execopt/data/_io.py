@@ -95,16 +95,19 @@ class RowLocator:
     offsets : ndarray of int64
         Index of each file's first row in the concatenation.
     lines : ndarray of int64
-        1-based line number of every row in its own file.
+        1-based line (or record) number of every row in its own file.
+    unit : str
+        What ``lines`` counts: ``"line"`` for text files, ``"record"`` for DBN.
     """
 
     files: tuple[Path, ...]
     offsets: np.ndarray
     lines: np.ndarray
+    unit: str = "line"
 
     def __call__(self, row: int) -> str:
         k = int(np.searchsorted(self.offsets, row, side="right")) - 1
-        return f"file '{self.files[k]}', line {int(self.lines[row])}"
+        return f"file '{self.files[k]}', {self.unit} {int(self.lines[row])}"
 
     def take(self, keep: np.ndarray) -> RowLocator:
         """The locator of the kept rows (``keep`` boolean)."""
@@ -112,7 +115,7 @@ class RowLocator:
         ends = np.append(self.offsets[1:], len(keep))
         counts = c[ends] - c[self.offsets]
         offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        return RowLocator(self.files, offsets, self.lines[keep])
+        return RowLocator(self.files, offsets, self.lines[keep], self.unit)
 
 
 def line_fields(data: bytes, sep: bytes, *, block: int = 1 << 23) -> tuple[np.ndarray, np.ndarray]:
@@ -143,8 +146,10 @@ def line_fields(data: bytes, sep: bytes, *, block: int = 1 << 23) -> tuple[np.nd
         nl = np.flatnonzero(chunk == 10)
         ends = nl if (len(chunk) and chunk[-1] == 10) else np.append(nl, len(chunk))
         begins = np.concatenate([[0], nl + 1])[: len(ends)]
-        cs = np.concatenate([[0], np.cumsum(chunk == code, dtype=np.int64)])
-        fields.append(cs[ends] - cs[begins] + 1)
+        seps = np.flatnonzero(chunk == code)
+        fields.append(
+            np.searchsorted(seps, ends) - np.searchsorted(seps, begins) + 1
+        )
         ln = ends - begins
         has_cr = np.zeros(len(ends), dtype=bool)
         nonempty = ln > 0

@@ -132,6 +132,9 @@ class Trades:
         for name, a in (("price", price), ("size", size), ("side", side)):
             if a.shape != (n,):
                 raise DataError(f"trades.{name} has shape {a.shape}, expected ({n},)")
+        t = ts.view(np.int64)
+        if n > 1 and bool(np.any(t[1:] < t[:-1])):
+            raise DataError("trades.ts must be non-decreasing; sort the trades by time")
         if n and not set(np.unique(side).tolist()) <= _SIDES:
             raise DataError(
                 f"trades.side must contain only 'B', 'A', 'N', got {sorted(set(side.tolist()))}"

@@ -104,6 +104,9 @@ class ValidationReport:
         Rows read from the source(s) (after any symbol filter).
     n_rows_kept : int
         Rows in the book series.
+    rows_filtered : int
+        Valid rows left out on request (another symbol), not counted as dropped.  Always
+        ``n_rows_read == n_rows_kept + rows_dropped + rows_filtered``.
     crossed, locked, non_monotonic_ts, negative_size, nan_size, nan_price, bad_price, \
 unordered_levels, one_sided, missing_levels : int
         Rows showing each issue (see the module docstring).
@@ -111,6 +114,10 @@ unordered_levels, one_sided, missing_levels : int
         Rows dropped, per reason; use :attr:`dropped` for a dict.
     bad_trades : int
         Trade records dropped for a non-finite or non-positive price or a negative size.
+    actions : tuple of (str, int)
+        Rows read per event type (MBP-10 ``action`` codes such as ``A``, ``C``, ``T``;
+        LOBSTER message types as ``type_1`` ...), before validation drops; use
+        :attr:`action_counts` for a dict.
     timestamps_synthesised : bool
         True when the source had no timestamps and a uniform grid was made up (LOBSTER without
         a message file).
@@ -125,6 +132,7 @@ unordered_levels, one_sided, missing_levels : int
 
     n_rows_read: int = 0
     n_rows_kept: int = 0
+    rows_filtered: int = 0
     crossed: int = 0
     locked: int = 0
     non_monotonic_ts: int = 0
@@ -137,6 +145,7 @@ unordered_levels, one_sided, missing_levels : int
     missing_levels: int = 0
     dropped_by_reason: tuple[tuple[str, int], ...] = ()
     bad_trades: int = 0
+    actions: tuple[tuple[str, int], ...] = ()
     timestamps_synthesised: bool = False
     forward_filled_minutes: int = 0
     backfilled_minutes: int = 0
@@ -148,6 +157,11 @@ unordered_levels, one_sided, missing_levels : int
         return {k: v for k, v in self.dropped_by_reason if v}
 
     @property
+    def action_counts(self) -> dict[str, int]:
+        """Rows read per event type."""
+        return dict(self.actions)
+
+    @property
     def rows_dropped(self) -> int:
         """Total number of rows dropped."""
         return sum(v for _, v in self.dropped_by_reason)
@@ -156,41 +170,43 @@ unordered_levels, one_sided, missing_levels : int
         """Return the report as a plain dict (``dropped`` as a dict, ``notes`` as a list)."""
         out: dict[str, object] = {}
         for f in dataclasses.fields(self):
-            if f.name == "dropped_by_reason":
+            if f.name in ("dropped_by_reason", "actions"):
                 continue
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
         out["dropped"] = self.dropped
+        out["actions"] = self.action_counts
         out["rows_dropped"] = self.rows_dropped
         return out
 
     def with_updates(self, **changes: object) -> ValidationReport:
         """Return a copy with some fields replaced; ``notes`` given here are appended."""
         notes = changes.pop("notes", ())
-        assert isinstance(notes, tuple)
+        if isinstance(notes, str) or not isinstance(notes, (tuple, list)):
+            raise InputError("notes must be a tuple of strings")
         new = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-        return dataclasses.replace(new, notes=self.notes + notes)
+        return dataclasses.replace(new, notes=self.notes + tuple(str(n) for n in notes))
 
     def merge(self, other: ValidationReport) -> ValidationReport:
         """Combine two reports (counts add, flags or, notes concatenate)."""
         counts: dict[str, object] = {}
         for f in dataclasses.fields(self):
             a, b = getattr(self, f.name), getattr(other, f.name)
-            if f.name == "dropped_by_reason":
+            if f.name in ("dropped_by_reason", "actions"):
                 d = dict(a)
                 for k, v in b:
                     d[k] = d.get(k, 0) + v
                 counts[f.name] = tuple(d.items())
             elif isinstance(a, bool):
                 counts[f.name] = a or b
-            elif isinstance(a, int):
-                counts[f.name] = a + b
-            else:
+            else:  # int counts add, note tuples concatenate
                 counts[f.name] = a + b
         return ValidationReport(**counts)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
         lines = [f"ValidationReport: {self.n_rows_kept:,} of {self.n_rows_read:,} rows kept"]
+        if self.rows_filtered:
+            lines.append(f"  filtered out on request: {self.rows_filtered:,} rows")
         issues = [
             (name, getattr(self, name))
             for name in (*FATAL_ISSUES, "locked", "one_sided", "missing_levels", "bad_trades")
@@ -202,6 +218,8 @@ unordered_levels, one_sided, missing_levels : int
             lines.append("  dropped: " + ", ".join(f"{k}={v:,}" for k, v in dropped.items()))
         else:
             lines.append("  dropped: none")
+        if self.actions:
+            lines.append("  rows by event type: " + ", ".join(f"{k}={v:,}" for k, v in self.actions))
         if self.timestamps_synthesised:
             lines.append("  timestamps synthesised (source had none)")
         if self.forward_filled_minutes:
