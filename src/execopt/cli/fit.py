@@ -1,0 +1,374 @@
+"""``execopt fit``: fit impact models to a real (or synthetic) order book by walking it.
+
+Examples
+--------
+::
+
+    execopt fit FROG                                       # the seeded synthetic FROG day
+    execopt fit ../shared/data/mbp10/FROG_2025-04-03.csv.gz --side sell --model both
+    execopt fit data/FROG_2025-04-0* --json-out fit.json   # then: execopt solve --params fit.json
+    execopt fit book.csv --messages msg.csv --format lobster --plot fit.png --json
+
+Every minute's last book is walked on a log-spaced size grid (1 share to the median visible
+depth); sizes beyond a book's visible depth are censored, dropped and counted. The table shows
+the whole-day parameters with bootstrap confidence intervals (snapshots resampled), R² (of
+per-share slippage, and of dollar costs), the out-of-sample error (fit on the first 60 % of
+minutes, scored on the rest), the censored share and the number of points; below it, the
+per-minute profile (rolling window or time-of-day buckets) as sparklines. ``--json`` prints the
+fit file (see :mod:`execopt.impact.fitjson`) that ``execopt solve --params`` reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import sys
+from pathlib import Path
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from execopt.data.book import BookSeries
+    from execopt.impact.profiles import ImpactProfile
+
+__all__ = ["PRESET_NAMES", "load_book", "plot_fit", "register", "run"]
+
+#: Synthetic presets accepted in place of a path (``execopt.data.synthetic_book``).
+PRESET_NAMES = ("CRWV", "FROG", "SOUN")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``fit`` subcommand."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "fit",
+        help="fit impact models (quadratic, power law) to an order book by walking it",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog="Exit codes: 0 ok, 2 usage or input error (missing file, malformed data).",
+    )
+    p.add_argument(
+        "source",
+        metavar="PATH_OR_PRESET",
+        help="an order-book file, folder or glob (MBP-10 CSV, LOBSTER, DBN), or a synthetic "
+        f"preset: {', '.join(PRESET_NAMES)}",
+    )
+    d = p.add_argument_group("data")
+    d.add_argument("--messages", type=Path, metavar="PATH", help="LOBSTER message file")
+    d.add_argument(
+        "--format",
+        choices=("auto", "mbp10", "lobster", "dbn"),
+        default="auto",
+        help="file format (default: detected)",
+    )
+    d.add_argument("--symbol", help="keep this symbol's rows (files holding several symbols)")
+    d.add_argument("--seed", type=int, default=0, help="seed of the synthetic book and bootstrap")
+    f = p.add_argument_group("fit")
+    f.add_argument(
+        "--side", choices=("buy", "sell"), default="buy", help="order side (default buy)"
+    )
+    f.add_argument(
+        "--model",
+        choices=("quadratic", "power", "both"),
+        default="quadratic",
+        help="impact model (default quadratic)",
+    )
+    f.add_argument(
+        "--profile",
+        choices=("rolling", "buckets"),
+        default="rolling",
+        help="per-minute profile: rolling window or time-of-day buckets (default rolling)",
+    )
+    f.add_argument(
+        "--smoothing",
+        choices=("none", "gaussian", "linear"),
+        default="none",
+        help="rolling: none (flat window) or gaussian; buckets: none (steps) or linear",
+    )
+    f.add_argument("--window", type=int, default=30, help="rolling window, minutes (default 30)")
+    f.add_argument(
+        "--bucket-minutes", type=int, default=30, help="bucket length, minutes (default 30)"
+    )
+    f.add_argument(
+        "--weights",
+        choices=("per_share", "dollar"),
+        default="per_share",
+        help="least-squares metric: per-share slippage (default) or dollar cost",
+    )
+    f.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates (default 200)")
+    o = p.add_argument_group("output")
+    o.add_argument("--json", action="store_true", help="print the fit JSON only (to stdout)")
+    o.add_argument("--json-out", type=Path, metavar="FILE.json", help="also write the fit JSON")
+    o.add_argument("--plot", type=Path, metavar="FILE.png", help="write the profile plot (PNG)")
+
+
+def load_book(
+    source: str,
+    *,
+    messages: Path | None = None,
+    format: str = "auto",
+    symbol: str | None = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> tuple[BookSeries, dict[str, Any]]:
+    """The book named by ``PATH_OR_PRESET`` and a JSON-ready description of where it came from.
+
+    Raises
+    ------
+    InputError
+        Neither an existing path, a matching glob, nor a preset name.
+    DataError
+        A malformed file (from the reader).
+    """
+    from execopt.data import read_book, synthetic_book
+    from execopt.errors import InputError
+    from execopt.impact.fitjson import file_source
+
+    p = Path(source)
+    is_glob = any(ch in source for ch in "*?[")
+    if p.exists() or is_glob:
+        from execopt.data import detect_format
+
+        kwargs: dict[str, Any] = {}
+        if symbol is not None:
+            kwargs["symbol"] = symbol
+        fmt = format
+        if fmt == "auto" and messages is None:
+            fmt = detect_format(p) if p.is_file() else "mbp10"
+        if fmt == "mbp10":
+            kwargs["progress"] = progress
+        book = read_book(source, messages=messages, format=fmt, **kwargs)  # type: ignore[arg-type]
+        files = [f for f in book.source if Path(f).is_file()]
+        if messages is not None and str(messages) not in files:
+            files.append(str(messages))
+        return book, file_source(files or [p])
+    if source.upper() in PRESET_NAMES:
+        book = synthetic_book(source.upper(), seed=seed)
+        return book, {"preset": source.upper(), "seed": seed, "generator": "synthetic_book"}
+    hint = f" (the pattern matched {len(glob.glob(source))} files)" if is_glob else ""
+    raise InputError(
+        f"no such file or folder {source!r}{hint}, and it is not a synthetic preset "
+        f"({', '.join(PRESET_NAMES)}): give a path to an order-book file or a preset name."
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, fit, print the table (or JSON), write the requested files; return the exit code."""
+    from execopt.impact.fitjson import dumps_fit_json, fit_to_dict
+    from execopt.impact.profiles import fit_profile
+
+    t0 = perf_counter()
+    book, source = load_book(
+        args.source,
+        messages=args.messages,
+        format=args.format,
+        symbol=args.symbol,
+        seed=args.seed,
+        progress=(not args.json) and sys.stderr.isatty(),
+    )
+    t_read = perf_counter() - t0
+    models = ("quadratic", "power") if args.model == "both" else (args.model,)
+    profiles: dict[str, ImpactProfile] = {}
+    records: dict[str, dict[str, Any]] = {}
+    for m in models:
+        prof = fit_profile(
+            book,
+            args.side,
+            m,  # type: ignore[arg-type]
+            args.profile,
+            window=args.window,
+            bucket_minutes=args.bucket_minutes,
+            smoothing=args.smoothing,
+            weights=args.weights,
+            n_boot=args.n_boot,
+            seed=args.seed,
+        )
+        profiles[m] = prof
+        records[m] = fit_to_dict(
+            prof.whole_day, side=args.side, symbol=book.symbol, source=source, profile=prof
+        )
+    t_fit = perf_counter() - t0 - t_read
+    doc: dict[str, Any] = records[models[0]] if len(models) == 1 else dict(records)
+    files: dict[str, str] = {}
+    if args.json_out is not None:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(dumps_fit_json(doc) + "\n", encoding="utf-8")
+        files["fit JSON"] = str(args.json_out)
+    if args.plot is not None:
+        plot_fit(args.plot, book, profiles)
+        files["plot"] = str(args.plot)
+    if args.json:
+        sys.stdout.write(dumps_fit_json(doc) + "\n")
+        sys.stdout.flush()
+    else:
+        _print_human(book, source, profiles, records, files, t_read, t_fit)
+    return 0
+
+
+# ----------------------------------------------------------------------------- human output
+_UNITS = {
+    "a": "$/share",
+    "b": "$/share²",
+    "gamma": "$/share^(1+δ)",
+    "delta": "",
+}
+
+
+def _print_human(
+    book: BookSeries,
+    source: dict[str, Any],
+    profiles: dict[str, ImpactProfile],
+    records: dict[str, dict[str, Any]],
+    files: dict[str, str],
+    t_read: float,
+    t_fit: float,
+) -> None:
+    import numpy as np
+    from rich.text import Text
+
+    from execopt.cli.render import console, fmt_float, fmt_shares, sparkline, table
+
+    out = console()
+    where = source.get("path") or f"synthetic {source.get('preset')} (seed {source.get('seed')})"
+    if isinstance(where, list):
+        where = f"{len(where)} files"
+    v = book.validation
+    out.print(
+        Text(
+            f"{book.symbol}: {len(book):,} book rows from {where}; {v.rows_dropped:,} rows dropped "
+            f"by validation; read {t_read:.2f} s, fit {t_fit:.2f} s"
+        )
+    )
+    first = next(iter(records.values()))
+    if first.get("n_filled_minutes"):
+        out.print(
+            Text(
+                f"note: {first['n_filled_minutes']} of {first['n_snapshots'] + first['n_filled_minutes']} "
+                "minutes hold no book state of their own (the data do not cover them); they are "
+                "left out of the fit, and their profile values come from neighbouring minutes.",
+                style="yellow",
+            )
+        )
+    for m, rec in records.items():
+        prof = profiles[m]
+        level = round(100 * rec["ci_level"])
+        rows = [
+            [
+                name,
+                fmt_float(val, ".5g"),
+                fmt_float(rec["ci"][name][0], ".5g"),
+                fmt_float(rec["ci"][name][1], ".5g"),
+                _UNITS[name],
+            ]
+            for name, val in rec["params"].items()
+        ]
+        out.print(
+            table(
+                f"{m} fit, {rec['side']} side (whole day)",
+                [
+                    "parameter",
+                    ("estimate", "right"),
+                    (f"{level}% CI lo", "right"),
+                    (f"{level}% CI hi", "right"),
+                    "units",
+                ],
+                rows,
+            )
+        )
+        metric = rec["oos"]["metric"]
+        diag = [
+            ["R² (fitting metric)", fmt_float(rec["r2"], ".3f")],
+            ["R² (dollar cost)", fmt_float(rec["r2_dollar"], ".3f")],
+            [f"RMSE in-sample ({metric})", fmt_float(rec["rmse"], ".4g")],
+            [
+                f"out-of-sample RMSE (fit first {rec['oos']['time_split']:.0%} of minutes)",
+                fmt_float(rec["oos"]["rmse"], ".4g"),
+            ],
+            ["out-of-sample R²", fmt_float(rec["oos"]["r2"], ".3f")],
+            ["censored share (beyond visible depth)", f"{100 * rec['censored_share']:.1f} %"],
+            ["points n (snapshots)", f"{rec['n_obs']:,} ({rec['n_snapshots']:,})"],
+            [
+                "sizes walked",
+                f"{fmt_shares(min(rec['sizes']))} .. {fmt_shares(max(rec['sizes']))} shares",
+            ],
+        ]
+        if m == "power" and rec.get("at_bound"):
+            diag.append(["note", f"delta on a bound of {rec['delta_bounds']}"])
+        out.print(table("diagnostics", ["", ("value", "right")], diag))
+        N = prof.periods
+        thirds = [slice(0, 30), slice(N // 2 - 15, N // 2 + 15), slice(N - 30, N)]
+        prow = []
+        for name, vals in prof.params.items():
+            if m == "power" and name == "delta":
+                continue
+            prow.append(
+                [
+                    f"{name}_t",
+                    *(fmt_float(np.mean(vals[s]), ".4g") for s in thirds),
+                    sparkline(vals, 48),
+                ]
+            )
+        out.print(
+            table(
+                f"per-minute profile ({prof.method}, smoothing {prof.smoothing}, "
+                f"{'window ' + str(prof.window) if prof.method == 'rolling' else 'buckets of ' + str(prof.bucket_minutes)} min)",
+                [
+                    "",
+                    ("first 30 min", "right"),
+                    ("midday", "right"),
+                    ("last 30 min", "right"),
+                    "through the day",
+                ],
+                prow,
+            )
+        )
+    for what, path in files.items():
+        out.print(Text(f"wrote {what}: {path}"))
+
+
+# ----------------------------------------------------------------------------- plot
+def plot_fit(path: Path, book: BookSeries, profiles: dict[str, ImpactProfile]) -> None:
+    """Write a PNG: the per-minute parameters over the day, and fitted vs walked slippage.
+
+    Top row: each profile parameter (``a_t``, ``b_t`` or ``gamma_t``) by minute with the
+    whole-day value dashed. Bottom: per-share slippage ``c(x)/x`` of the walked books (median
+    and 10-90 % band over minutes, censored sizes excluded) against the fitted whole-day models.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from execopt.impact.bookwalk import check_side, walk_book
+
+    first = next(iter(profiles.values()))
+    side = check_side(first.side)
+    panels = [
+        (m, n) for m, p in profiles.items() for n in p.params if not (m == "power" and n == "delta")
+    ]
+    fig = Figure(figsize=(11, 3.0 * (len(panels) + 1)), layout="constrained")
+    axes = fig.subplots(len(panels) + 1, 1)
+    hours = first.minute_of_day / 60.0
+    for ax, (m, name) in zip(axes[:-1], panels, strict=True):
+        prof = profiles[m]
+        ax.plot(hours, prof.params[name], lw=1.4, label=f"{name}_t ({prof.method})")
+        ax.axhline(prof.whole_day.params_[name], color="grey", ls="--", lw=1, label="whole day")
+        ax.set_ylabel(f"{name} ({_UNITS[name]})")
+        ax.set_title(f"{book.symbol} {side}: {m} {name}_t by minute")
+        ax.legend(loc="best", fontsize="small")
+    axes[-2].set_xlabel("local time (hours)")
+    ax = axes[-1]
+    x = first.whole_day.sizes_
+    walk = walk_book(book, x, side)
+    with np.errstate(invalid="ignore"):
+        per_share = walk.cost / x[None, :]
+    ok = np.isfinite(per_share).sum(axis=0) > 0
+    q = np.full((3, x.shape[0]), np.nan)
+    q[:, ok] = np.nanpercentile(per_share[:, ok], [10, 50, 90], axis=0)
+    ax.fill_between(x, q[0], q[2], color="tab:grey", alpha=0.3, label="walked, 10-90 % of minutes")
+    ax.plot(x, q[1], color="black", lw=1.6, label="walked, median")
+    for m, prof in profiles.items():
+        ax.plot(x, prof.whole_day.model_.cost(x) / x, lw=1.4, label=f"{m} fit (whole day)")
+    ax.set_xscale("log")
+    ax.set_xlabel("order size x (shares)")
+    ax.set_ylabel("slippage c(x)/x ($/share)")
+    ax.set_title("fitted vs walked cost per share")
+    ax.legend(loc="best", fontsize="small")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
