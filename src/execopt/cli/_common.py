@@ -1,0 +1,289 @@
+"""Pieces shared by the commands: problem options, the parameter file, the schedule CSV format.
+
+Problem options (:func:`add_problem_arguments`, :func:`problem_from_args`)
+    ``--stock`` picks a seed preset (:mod:`execopt.presets`); ``--params FILE.json`` gives the
+    parameters instead; ``--shares``, ``--cap``, ``--periods`` and ``--model`` complete the problem.
+
+Parameter file (:func:`read_params`)
+    The fit file of :mod:`execopt.impact.fitjson`, read by its
+    :func:`~execopt.impact.fitjson.read_fit_json`; the smallest valid files are::
+
+        {"model": "quadratic", "params": {"a": 0.024, "b": 0.0012}}
+        {"model": "power", "basis": "per_share", "params": {"gamma": 0.015, "delta": 0.67}}
+
+    ``params`` holds whole-day scalars; an optional ``profile`` (``{"a": [...N...], "b":
+    [...N...]}``, or ``{"gamma": [...N...], "delta": ...}``) holds time-varying values and is
+    preferred when present; ``symbol`` (or ``stock``) labels the output. A file with both models
+    (``{"quadratic": {...}, "power": {...}}``) needs ``--model``. Units: ``a`` dollars per share,
+    ``b`` dollars per share squared, ``gamma`` dollars per share^(1+delta) on the per-share basis.
+
+Schedule CSV (:func:`read_schedule`, :func:`write_schedule`)
+    ``execopt solve --out`` writes a header ``period,shares`` and one row per period, periods
+    numbered from 0, shares written with full float precision (``repr``) so a schedule read back
+    certifies exactly as it was solved. ``execopt certify`` reads that format and also the
+    single-column format (header ``shares``, one row per period). Column order does not matter,
+    blank lines are skipped, and a ``period`` column must count up by one from 0 or 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from execopt.errors import DataError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from execopt.impact.models import ImpactModel
+    from execopt.problem.execution_problem import ExecutionProblem
+
+__all__ = [
+    "MODELS",
+    "ProblemSpec",
+    "add_problem_arguments",
+    "problem_from_args",
+    "read_params",
+    "read_schedule",
+    "write_schedule",
+]
+
+MODELS = ("quadratic", "power")
+
+
+def add_problem_arguments(p: argparse.ArgumentParser, *, periods_help: str) -> None:
+    """Add ``--stock --shares --model --cap --periods --params`` to ``p``.
+
+    ``--periods`` defaults to None (resolved by :func:`problem_from_args`); ``periods_help``
+    says what the command falls back to.
+    """
+    g = p.add_argument_group("problem")
+    g.add_argument(
+        "--stock",
+        metavar="TICKER",
+        help="seed preset: CRWV, FROG or SOUN (quadratic); SOUN also has a power law. "
+        "Optional with --params (then only a label).",
+    )
+    g.add_argument(
+        "--shares", type=float, required=True, metavar="S", help="order size S, shares (>= 0)"
+    )
+    g.add_argument(
+        "--model",
+        choices=MODELS,
+        default=None,
+        help="impact model (default: quadratic, or the model named in --params)",
+    )
+    g.add_argument(
+        "--cap",
+        type=float,
+        default=None,
+        metavar="U",
+        help="per-period cap u_t, shares (default: none)",
+    )
+    g.add_argument(
+        "--periods",
+        type=int,
+        default=None,
+        metavar="N",
+        help=periods_help,
+    )
+    g.add_argument(
+        "--params",
+        type=Path,
+        default=None,
+        metavar="FILE.json",
+        help='impact parameters instead of a preset: {"model": ..., "params": {...}, '
+        '"profile": {...}} (see the README)',
+    )
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """The problem a command works on, with the labels used in its output."""
+
+    problem: ExecutionProblem
+    stock: str
+    model: str
+    source: str
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready description (stock, model, parameter source and the problem itself)."""
+        return {
+            "stock": self.stock,
+            "model": self.model,
+            "source": self.source,
+            **self.problem.describe(),
+        }
+
+
+def read_params(path: Path, model: str | None = None) -> tuple[str, ImpactModel, str | None]:
+    """Read a parameter file (see :mod:`execopt.impact.fitjson`); prefer its profile.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    model : {"quadratic", "power"}, optional
+        Which model of a two-model file; checked against a one-model file.
+
+    Returns
+    -------
+    model_kind, impact, stock_label
+
+    Raises
+    ------
+    DataError
+        Missing or unreadable file, invalid JSON, unknown model, missing or malformed
+        parameters (the message names the file and the field).
+    """
+    from execopt.impact.fitjson import load_fit_json, read_fit_json
+
+    kind, whole, profile = read_fit_json(path, model)  # validates, naming the file
+    doc = load_fit_json(path)
+    rec = doc if "model" in doc else doc.get(kind, {})
+    label = rec.get("symbol") or rec.get("stock") or doc.get("symbol") or doc.get("stock")
+    return kind, profile if profile is not None else whole, str(label) if label else None
+
+
+def problem_from_args(args: argparse.Namespace, *, periods: int | None = None) -> ProblemSpec:
+    """Build the :class:`~execopt.ExecutionProblem` described by the problem options.
+
+    The number of periods is ``--periods`` when given, else the length of a time-varying
+    parameter file's values, else ``periods`` (solve: 390; certify: the file's row count).
+
+    Raises
+    ------
+    InputError
+        Unknown stock, no power-law preset for the stock, neither ``--stock`` nor ``--params``,
+        a model that disagrees with the parameter file, or invalid sizes (from the problem).
+    DataError
+        A malformed parameter file.
+    """
+    from execopt import presets
+    from execopt.problem.execution_problem import ExecutionProblem
+
+    if args.params is not None:
+        kind, impact, label = read_params(args.params, args.model)
+        stock = (args.stock or label or args.params.stem).upper()
+        source = str(args.params)
+    else:
+        if not args.stock:
+            raise InputError(
+                f"give --stock (one of {', '.join(presets.STOCKS)}) or --params FILE.json."
+            )
+        stock = args.stock.upper()
+        kind = args.model or "quadratic"
+        if stock not in presets.QUADRATIC:
+            raise InputError(
+                f"unknown stock {args.stock!r}: the seed presets are {', '.join(presets.STOCKS)}; "
+                "for another stock give its parameters with --params FILE.json."
+            )
+        if kind == "power":
+            if stock not in presets.POWER:
+                raise InputError(
+                    f"no power-law preset for {stock}: the seed states a power law for "
+                    f"{', '.join(presets.POWER)} (buy side) only. Use --model quadratic, or give "
+                    'the power law with --params FILE.json ({"model": "power", "params": '
+                    '{"gamma": ..., "delta": ...}}).'
+                )
+            entry = presets.POWER[stock]
+        else:
+            entry = presets.QUADRATIC[stock]
+        impact = entry.model
+        source = entry.source
+    N = args.periods if args.periods is not None else impact.periods or periods
+    if N is None:  # pragma: no cover - every command gives a fallback
+        raise InputError("give --periods N.")
+    problem = ExecutionProblem(shares=args.shares, impact=impact, periods=N, cap=args.cap)
+    return ProblemSpec(problem, stock, kind, source)
+
+
+# ----------------------------------------------------------------------------- schedule CSV
+def write_schedule(path: Path, x: NDArray[np.float64]) -> None:
+    """Write ``x`` as ``period,shares`` CSV (periods from 0, full float precision)."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("period,shares\n")
+        for t, v in enumerate(x.tolist()):
+            fh.write(f"{t},{float(v)!r}\n")
+
+
+def read_schedule(path: Path) -> NDArray[np.float64]:
+    """Read a schedule CSV (``shares`` or ``period,shares``; see the module docstring).
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty, has no ``shares`` column, or a row is malformed; the message
+        names the file and the line.
+    """
+    import numpy as np
+
+    path = Path(path)
+    try:
+        fh = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise DataError(f"cannot read the schedule file {path}: {exc.strerror or exc}.") from None
+    with fh:
+        rows = [(i, r) for i, r in enumerate(csv.reader(fh), start=1) if any(c.strip() for c in r)]
+    if not rows:
+        raise DataError(
+            f"{path}: the file is empty; expected a header 'period,shares' or 'shares'."
+        )
+    head_line, header = rows[0]
+    cols = [c.strip().lower() for c in header]
+    if "shares" not in cols:
+        raise DataError(
+            f"{path}, line {head_line}: no 'shares' column in the header {header!r}; expected "
+            "'period,shares' or 'shares'."
+        )
+    unknown = [c for c in cols if c not in ("period", "shares")]
+    if unknown or len(set(cols)) != len(cols):
+        raise DataError(
+            f"{path}, line {head_line}: unexpected header {header!r}; expected 'period,shares' or "
+            "'shares' (each column once)."
+        )
+    i_sh = cols.index("shares")
+    i_per = cols.index("period") if "period" in cols else None
+    if len(rows) == 1:
+        raise DataError(f"{path}: the header has no rows under it; expected one row per period.")
+    values: list[float] = []
+    first_period: int | None = None
+    for line, row in rows[1:]:
+        if len(row) != len(cols):
+            raise DataError(
+                f"{path}, line {line}: {len(row)} field(s), expected {len(cols)} "
+                f"({','.join(cols)})."
+            )
+        cell = row[i_sh].strip()
+        try:
+            v = float(cell)
+        except ValueError:
+            raise DataError(f"{path}, line {line}: shares {cell!r} is not a number.") from None
+        if not math.isfinite(v):
+            raise DataError(f"{path}, line {line}: shares {cell!r} is not a finite number.")
+        if i_per is not None:
+            pc = row[i_per].strip()
+            try:
+                t = int(pc)
+            except ValueError:
+                raise DataError(f"{path}, line {line}: period {pc!r} is not an integer.") from None
+            if first_period is None:
+                if t not in (0, 1):
+                    raise DataError(f"{path}, line {line}: periods must start at 0 or 1, got {t}.")
+                first_period = t
+            expected = first_period + len(values)
+            if t != expected:
+                raise DataError(
+                    f"{path}, line {line}: period {t} out of order, expected {expected} "
+                    "(one row per period, in order)."
+                )
+        values.append(v)
+    return np.asarray(values, dtype=np.float64)

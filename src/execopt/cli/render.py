@@ -1,0 +1,244 @@
+"""Rendering helpers shared by every ``execopt`` command: consoles, number formats, sparklines, JSON.
+
+Commands print either a human view (rich tables on stdout) or, with ``--json``, one JSON document
+on stdout and nothing else. Errors and notes go to stderr in both modes, so ``execopt ... --json |
+jq`` always sees valid JSON.
+
+JSON conventions (:func:`jsonable`, :func:`dumps`): NumPy scalars and arrays become Python numbers
+and lists; ``NaN`` and ``±inf`` (not valid JSON) become ``null`` — a ``null`` lower bound means "no
+bound applies", a ``null`` lam "not meaningful" (e.g. the concave reading). Money is in dollars,
+sizes in shares, ratios shown to a person in basis points (1 bp = 1e-4).
+
+Only the standard library is imported at module level; :mod:`rich` is imported when a console is
+made, so ``execopt --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+    from rich.table import Table
+
+__all__ = [
+    "BLOCKS",
+    "FLAT_RTOL",
+    "WIDTH_NON_TTY",
+    "bp",
+    "console",
+    "dumps",
+    "error",
+    "fmt_bp",
+    "fmt_float",
+    "fmt_money",
+    "fmt_ms",
+    "fmt_shares",
+    "jsonable",
+    "note",
+    "print_json",
+    "sparkline",
+    "table",
+]
+
+#: Eight block characters, lowest to highest, used by :func:`sparkline`.
+BLOCKS = "▁▂▃▄▅▆▇█"
+#: A series whose range is below this fraction of its magnitude is drawn flat: solver rounding
+#: (a conic solver's 1e-8 relative noise) is not a shape a reader should see.
+FLAT_RTOL = 1e-6
+#: Console width when stdout is not a terminal (pipes, files, tests): wide enough for the tables.
+WIDTH_NON_TTY = 180
+
+
+# ----------------------------------------------------------------------------- consoles
+def console(*, stderr: bool = False) -> Console:
+    """A rich console on stdout (or stderr), wide enough for the tables when not on a terminal.
+
+    The console looks up ``sys.stdout``/``sys.stderr`` when it prints, so output captured by
+    pytest's ``capsys`` or redirected by the caller lands in the right place.
+    """
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    return Console(stderr=stderr, width=None if tty else WIDTH_NON_TTY, highlight=False)
+
+
+def error(message: str) -> None:
+    """Print ``error: <message>`` in red, on one line, to stderr."""
+    one_line = " ".join(str(message).split())
+    console(stderr=True).print(f"[bold red]error:[/] {_escape(one_line)}", soft_wrap=True)
+
+
+def note(message: str) -> None:
+    """Print a dim note to stderr (kept off stdout so ``--json`` output stays pure)."""
+    console(stderr=True).print(f"[dim]{_escape(message)}[/]", soft_wrap=True)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def table(
+    title: str, columns: Sequence[str | tuple[str, str]], rows: Iterable[Sequence[Any]]
+) -> Table:
+    """A rich table; a column given as ``(name, "right")`` is right-aligned (numbers)."""
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
+    for col in columns:
+        if isinstance(col, tuple):
+            t.add_column(col[0], justify=col[1])  # type: ignore[arg-type]
+        else:
+            t.add_column(col)
+    for row in rows:
+        t.add_row(*[str(v) for v in row])
+    return t
+
+
+# ----------------------------------------------------------------------------- numbers
+def _finite(v: Any) -> bool:
+    try:
+        return v is not None and math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_float(v: Any, spec: str = ".3g") -> str:
+    """``format(v, spec)`` for finite numbers, ``"-"`` for None, ``"inf"``/``"nan"`` spelled out."""
+    if v is None:
+        return "-"
+    f = float(v)
+    if math.isnan(f):
+        return "nan"
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    return format(f, spec)
+
+
+def fmt_money(v: Any, digits: int = 4) -> str:
+    """Dollars with thousands separators and ``digits`` decimals (``"$1,234.5678"``)."""
+    if not _finite(v):
+        return fmt_float(v)
+    f = round(float(v), digits)  # no "-$0.0000" for rounding noise
+    sign = "-" if f < 0 else ""
+    return f"{sign}${abs(f):,.{digits}f}"
+
+
+def bp(part: Any, whole: Any) -> float | None:
+    """``part / whole`` in basis points (None when either is missing or ``whole`` is zero)."""
+    if not (_finite(part) and _finite(whole)) or float(whole) == 0.0:
+        return None
+    return 1e4 * float(part) / abs(float(whole))
+
+
+def fmt_bp(v: Any) -> str:
+    """Basis points with three significant digits (``"0.0123 bp"`` style, ``"-"`` if missing)."""
+    if v is None:
+        return "-"
+    f = float(v)
+    if f == 0.0:
+        return "0 bp"
+    return f"{f:.3g} bp"
+
+
+def fmt_ms(seconds: Any) -> str:
+    """Seconds shown as milliseconds (``"12.3"``), ``"-"`` when missing."""
+    if not _finite(seconds):
+        return "-"
+    ms = 1e3 * float(seconds)
+    return f"{ms:.3g}" if ms < 100 else f"{ms:,.0f}"
+
+
+def fmt_shares(v: Any) -> str:
+    """Shares, compact (``"0"``, ``"3.2e-09"``, ``"1,000"``)."""
+    if not _finite(v):
+        return fmt_float(v)
+    f = float(v)
+    if f == 0.0:
+        return "0"
+    if abs(f) >= 1:
+        return f"{f:,.4g}" if abs(f) < 1e4 else f"{f:,.0f}"
+    return f"{f:.2g}"
+
+
+# ----------------------------------------------------------------------------- sparkline
+def sparkline(values: Sequence[float] | Any, width: int = 64) -> str:
+    """A one-line unicode sparkline of ``values`` (resampled to at most ``width`` characters).
+
+    Each character shows the mean of its bin, scaled between the minimum and maximum of the
+    binned values; a constant series is drawn at mid height so "flat" reads as flat. Non-finite
+    values are drawn as spaces.
+
+    Examples
+    --------
+    >>> sparkline([0, 1, 2, 3, 4, 5, 6, 7])
+    '▁▂▃▄▅▆▇█'
+    >>> sparkline([5, 5, 5])
+    '▄▄▄'
+    """
+    vals = [float(v) for v in values]
+    n = len(vals)
+    if n == 0:
+        return ""
+    k = min(n, max(int(width), 1))
+    bins: list[float] = []
+    for i in range(k):
+        lo, hi = (i * n) // k, ((i + 1) * n) // k
+        chunk = [v for v in vals[lo:hi] if math.isfinite(v)]
+        bins.append(sum(chunk) / len(chunk) if chunk else math.nan)
+    fin = [v for v in bins if math.isfinite(v)]
+    if not fin:
+        return " " * k
+    vmin, vmax = min(fin), max(fin)
+    span = vmax - vmin
+    out = []
+    for v in bins:
+        if not math.isfinite(v):
+            out.append(" ")
+        elif span <= FLAT_RTOL * max(abs(vmax), abs(vmin), 1e-300):
+            out.append(BLOCKS[3])
+        else:
+            out.append(BLOCKS[min(int((v - vmin) / span * len(BLOCKS)), len(BLOCKS) - 1)])
+    return "".join(out)
+
+
+# ----------------------------------------------------------------------------- JSON
+def jsonable(obj: Any) -> Any:
+    """Convert ``obj`` to plain JSON types: NumPy to Python, non-finite floats to ``None``."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, int) and not isinstance(obj, bool):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    tolist = getattr(obj, "tolist", None)  # NumPy arrays and scalars
+    if callable(tolist):
+        return jsonable(tolist())
+    as_dict = getattr(obj, "as_dict", None)  # Solution, Certificate, Timings
+    if callable(as_dict):
+        return jsonable(as_dict())
+    if hasattr(obj, "__fspath__"):
+        return str(obj)
+    raise TypeError(f"cannot convert {type(obj).__name__} to JSON")
+
+
+def dumps(obj: Any, *, indent: int | None = 2) -> str:
+    """Strict JSON text of ``obj`` (after :func:`jsonable`; never emits ``NaN``)."""
+    return json.dumps(jsonable(obj), indent=indent, allow_nan=False)
+
+
+def print_json(obj: Any) -> None:
+    """Write :func:`dumps` of ``obj`` and a newline to stdout (and nothing else)."""
+    sys.stdout.write(dumps(obj) + "\n")
+    sys.stdout.flush()
