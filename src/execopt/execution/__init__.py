@@ -1,1 +1,79 @@
-"""execution layer."""
+"""Execution layer: policies, a simulator on real or synthetic books, risk controls, regimes,
+metrics and export of child orders.
+
+>>> from execopt.data import synthetic_book
+>>> from execopt.execution import TWAP, SimConfig, simulate
+>>> book = synthetic_book("FROG", seed=0, periods=30, events_per_minute=5)
+>>> res = simulate(book, TWAP(), 300, SimConfig(session=None, lot=1))
+>>> res.filled + res.unfilled == 300
+True
+"""
+
+from execopt.execution.composite import CompositeSolution, solve_composite
+from execopt.execution.export import child_orders, from_result, write_orders
+from execopt.execution.metrics import compare, max_drawdown, savings_stats
+from execopt.execution.policies import (
+    POLICIES,
+    POV,
+    TWAP,
+    VWAP,
+    Adaptive,
+    AlmgrenChriss,
+    PerfectForesightOracle,
+    Policy,
+    SchedulePolicy,
+    StaticOptimal,
+    make_policy,
+)
+from execopt.execution.regimes import (
+    Buffer,
+    GarchRegimes,
+    RegimeBuffers,
+    RegimeDetector,
+)
+from execopt.execution.risk import (
+    BreakerMonitor,
+    CircuitBreaker,
+    InventoryVaR,
+    efficient_frontier,
+)
+from execopt.execution.simulator import Event, SimConfig, SimResult, simulate, walk_fill
+from execopt.execution.state import BookSnapshot, History, MarketState
+
+__all__ = [
+    "POLICIES",
+    "POV",
+    "TWAP",
+    "VWAP",
+    "Adaptive",
+    "AlmgrenChriss",
+    "BookSnapshot",
+    "BreakerMonitor",
+    "Buffer",
+    "CircuitBreaker",
+    "CompositeSolution",
+    "Event",
+    "GarchRegimes",
+    "History",
+    "InventoryVaR",
+    "MarketState",
+    "PerfectForesightOracle",
+    "Policy",
+    "RegimeBuffers",
+    "RegimeDetector",
+    "SchedulePolicy",
+    "SimConfig",
+    "SimResult",
+    "StaticOptimal",
+    "child_orders",
+    "compare",
+    "efficient_frontier",
+    "from_result",
+    "make_policy",
+    "max_drawdown",
+    "savings_stats",
+    "simulate",
+    "solve_composite",
+    "walk_fill",
+    "write_orders",
+]

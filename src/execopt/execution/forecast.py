@@ -1,0 +1,251 @@
+"""Forecasts a policy may make without looking ahead: impact cost and volume profiles.
+
+Cost. :func:`fit_window` fits one quadratic ``a x + b x^2`` (dollars) to a window of past
+minute books, on sizes up to ``x_max`` shares, with the toolkit's estimator
+(:class:`~execopt.impact.estimation.QuadraticFit`: ``a, b >= 0``, per-share least squares):
+either to the books' individual walks (``"mean"``: the average period) or to the walk of their
+:func:`pooled_book` (``"pooled"``: every level of every book, sizes divided by the number of
+books; what a period costs a policy that can wait for the cheap levels, which is what the
+adaptive policy does). A forecast for the later periods (:func:`make_forecast`) is that level
+carried along an intraday shape: the per-minute profile of earlier days when given
+(:func:`seasonal_shape`, from :func:`~execopt.impact.profiles.fit_profile`), else a U-shaped
+prior or flat.
+
+Volume. :func:`volume_profile` is the average minute volume of earlier days when they are
+given, else a U-shaped prior (open and close four times midday, :data:`VWAP_PRIOR_AMPLITUDE`),
+normalised to sum to one. Which one was used is returned with it.
+
+Glossary: ``a`` dollars per share, ``b`` dollars per share squared, ``x`` shares, ``N`` periods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from execopt.data.book import BookSeries
+from execopt.data.synthetic import u_shape
+from execopt.errors import DataError, InputError
+from execopt.impact.bookwalk import Side, walk_cost
+from execopt.impact.estimation import QuadraticFit, size_grid
+from execopt.impact.profiles import fit_profile
+
+__all__ = [
+    "B_FLOOR",
+    "VWAP_PRIOR_AMPLITUDE",
+    "CostForecast",
+    "fit_window",
+    "make_forecast",
+    "pooled_book",
+    "seasonal_shape",
+    "volume_profile",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Smallest quadratic coefficient a forecast uses, dollars per share squared. A window whose
+#: walks are linear on the fitted sizes (all inside level 0) fits ``b = 0``; the exact
+#: re-optimisation needs ``b > 0``, and 1e-8 $/share^2 adds under a cent on a 1,000-share order.
+B_FLOOR = 1e-8
+#: Amplitude of the U-shaped volume prior (:func:`execopt.data.synthetic.u_shape`): with 1.5 the
+#: first and last minutes carry four times the volume of midday.
+VWAP_PRIOR_AMPLITUDE = 1.5
+#: Size-grid points of a window fit.
+N_SIZES = 12
+
+
+@dataclass(frozen=True)
+class CostForecast:
+    """A quadratic cost forecast for a block of periods.
+
+    Attributes
+    ----------
+    a, b : ndarray (M,)
+        Dollars per share and dollars per share squared (``b >= B_FLOOR``).
+    fitted_at : int
+        Period at which it was estimated.
+    level : tuple of float
+        The window fit ``(a, b)`` before the seasonal shape.
+    b_floored : bool
+        Whether the window fit gave ``b < B_FLOOR`` (raised to the floor).
+    source : str
+        ``"window"`` or ``"window x history shape"``.
+    """
+
+    a: FloatArray
+    b: FloatArray
+    fitted_at: int
+    level: tuple[float, float]
+    b_floored: bool
+    source: str
+
+
+def pooled_book(
+    px: FloatArray, sz: FloatArray, mid: FloatArray, side: Side
+) -> tuple[FloatArray, FloatArray]:
+    """The window's books merged into one "average period" book.
+
+    Every level of every book becomes a segment of slope ``|p - mid|`` (against its own book's
+    mid) and width ``size / T``; sorted by slope. Its walk cost at ``x`` shares is the cost per
+    period of buying ``x`` shares in each of ``T`` periods like these when one may pick the
+    cheapest levels among them (the window's own perfect-foresight optimum, divided by ``T``).
+
+    Returns
+    -------
+    slopes, widths : ndarray (T L,)
+        Non-decreasing slopes (dollars per share) and widths (shares).
+    """
+    ok = np.isfinite(mid) & (sz.sum(axis=1) > 0)
+    px, sz, mid = px[ok], sz[ok], mid[ok]
+    T = px.shape[0]
+    if T == 0:
+        raise DataError("no two-sided book with depth in the estimation window.")
+    with np.errstate(invalid="ignore"):
+        slope = px - mid[:, None] if side == "buy" else mid[:, None] - px
+    present = sz > 0
+    s, w = slope[present], sz[present] / T
+    order = np.argsort(s, kind="stable")
+    return s[order], w[order]
+
+
+def fit_window(
+    px: FloatArray,
+    sz: FloatArray,
+    mid: FloatArray,
+    side: Side,
+    x_max: float,
+    how: Literal["pooled", "mean"] = "pooled",
+) -> tuple[float, float]:
+    """Fit ``a x + b x^2`` to a window of books ``px, sz, mid`` (T, L) on sizes ``<= x_max``.
+
+    ``how="mean"`` fits the walks of the individual books (the average book's cost: what a
+    period costs on average). ``how="pooled"`` fits the walk of :func:`pooled_book` (what a
+    period costs to a policy that waits for the cheap levels of books like these: the forecast
+    prices the option to wait). Books without a mid or depth are ignored; sizes beyond a book's
+    depth are censored (dropped).
+
+    Returns
+    -------
+    (a, b) : tuple of float
+        Dollars per share, dollars per share squared, both ``>= 0``.
+
+    Raises
+    ------
+    DataError
+        When no book of the window can price two distinct sizes.
+    """
+    if how not in ("pooled", "mean"):
+        raise InputError(f"how must be 'pooled' or 'mean', got {how!r}.")
+    ok = np.isfinite(mid) & (sz.sum(axis=1) > 0)
+    if not np.any(ok):
+        raise DataError("no two-sided book with depth in the estimation window.")
+    px, sz, mid = px[ok], sz[ok], mid[ok]
+    if how == "pooled":
+        s, w = pooled_book(px, sz, mid, side)
+        px, sz, mid, side = s[None, :], w[None, :], np.zeros(1), "buy"
+    depth = sz.sum(axis=1)
+    xm = float(min(max(x_max, 2.0), max(float(np.median(depth)), 2.0)))
+    x = size_grid(depth, N_SIZES, max_size=xm)
+    if x.shape[0] < 2:
+        x = np.array([1.0, 2.0])
+    walk = walk_cost(px, sz, mid, x, side)
+    fit = QuadraticFit(n_boot=0, time_split=None).fit(x, walk.cost)
+    return float(fit.a_), float(fit.b_)
+
+
+def seasonal_shape(previous: BookSeries, side: Side, N: int) -> tuple[FloatArray, FloatArray]:
+    """Intraday shape of ``a_t`` and ``b_t`` (each with mean one) from earlier days.
+
+    Uses :func:`~execopt.impact.profiles.fit_profile` (rolling window of 60 minutes, Gaussian
+    smoothing) on ``previous``; minutes pooled by time of day.
+
+    Raises
+    ------
+    DataError
+        If the profile does not have ``N`` minutes or is zero everywhere.
+    """
+    prof = fit_profile(
+        previous,
+        side,
+        "quadratic",
+        method="rolling",
+        window=60,
+        smoothing="gaussian",
+        n_boot=0,
+        time_split=None,
+    )
+    a, b = np.asarray(prof.a, dtype=float), np.asarray(prof.b, dtype=float)
+    if a.shape[0] != N:
+        raise DataError(
+            f"the earlier days give a {a.shape[0]}-minute profile but this day has {N} periods; "
+            "pass earlier days with the same session."
+        )
+    if not (a.mean() > 0 and b.mean() > 0):
+        raise DataError("the earlier days' impact profile is zero: cannot use it as a shape.")
+    fa = np.maximum(a / a.mean(), 1e-3)
+    fb = np.maximum(b / b.mean(), 1e-3)
+    return fa, fb
+
+
+def make_forecast(
+    level: tuple[float, float],
+    periods: NDArray[np.intp],
+    t: int,
+    shape: tuple[FloatArray, FloatArray] | None = None,
+    window: NDArray[np.intp] | None = None,
+) -> CostForecast:
+    """The forecast for ``periods`` from a window ``level`` and an optional seasonal ``shape``.
+
+    With a shape, ``a_j = a_level * shape_a[j] / mean(shape_a[window])`` (and likewise ``b``): the
+    window's level carried along the intraday pattern.
+    """
+    a0, b0 = level
+    floored = b0 < B_FLOOR
+    b0 = max(b0, B_FLOOR)
+    if shape is None:
+        a = np.full(periods.shape[0], a0)
+        b = np.full(periods.shape[0], b0)
+        return CostForecast(a, b, t, level, floored, "window")
+    fa, fb = shape
+    w = window if window is not None and window.size else np.array([t])
+    a = a0 * fa[periods] / float(fa[w].mean())
+    b = np.maximum(b0 * fb[periods] / float(fb[w].mean()), B_FLOOR)
+    return CostForecast(a, b, t, level, floored, "window x history shape")
+
+
+def volume_profile(previous: BookSeries | None, N: int) -> tuple[FloatArray, str]:
+    """Expected share of the day's volume in each of ``N`` periods, and where it came from.
+
+    Parameters
+    ----------
+    previous : BookSeries or None
+        Earlier days (their minute volumes, averaged by minute of day).
+    N : int
+        Periods in the day.
+
+    Returns
+    -------
+    weights : ndarray (N,)
+        Non-negative, summing to one.
+    source : str
+        ``"history (D days)"`` or ``"U-shape prior (amplitude 1.5)"``.
+    """
+    if N < 1:
+        raise InputError(f"N must be >= 1, got {N}.")
+    if previous is not None:
+        v = np.asarray(previous.minute_volume(), dtype=float)
+        if v.size % N != 0:  # not whole regular sessions: the data's own span
+            v = np.asarray(previous.minute_volume(session=None), dtype=float)
+        if v.size % N == 0 and v.sum() > 0:
+            D = v.size // N
+            w = v.reshape(D, N).mean(axis=0)
+            return w / w.sum(), f"history ({D} day{'s' if D > 1 else ''})"
+        raise DataError(
+            f"the earlier days have {v.size} minutes of volume, not a multiple of N = {N} "
+            "(or no trades); pass whole sessions."
+        )
+    w = u_shape(N, VWAP_PRIOR_AMPLITUDE)
+    return w / w.sum(), f"U-shape prior (amplitude {VWAP_PRIOR_AMPLITUDE})"

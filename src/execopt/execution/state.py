@@ -1,0 +1,261 @@
+"""What a policy sees when it decides: the live book, the past, and the order's progress.
+
+The simulator steps through the minute periods of a day. At period ``t`` it builds a
+:class:`MarketState` and asks the policy for the shares to send. **Timing**: the decision is
+taken at the last book state of minute ``t`` (the minute snapshot), so every book row and every
+trade up to that moment is known: the history exposes minutes ``0..t`` (books, mids, volumes)
+and nothing later. The child order is filled against that same live book.
+
+Glossary: ``t`` period index (0-based), ``N`` periods, ``S`` shares of the parent order,
+``R`` shares remaining (not yet filled and not dropped), ``L`` book levels per side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from execopt.data.book import BookSeries
+from execopt.impact.bookwalk import Side, book_curve
+from execopt.impact.models import PiecewiseLinearImpact
+
+__all__ = ["BookSnapshot", "DayData", "History", "MarketState", "Side", "book_status"]
+
+FloatArray = NDArray[np.float64]
+BookStatus = Literal["ok", "crossed", "empty"]
+
+
+def book_status(bid_px: FloatArray, ask_px: FloatArray, sz: FloatArray) -> BookStatus:
+    """``"ok"``, ``"crossed"`` (best bid above best ask) or ``"empty"`` (no two-sided book, or
+    nothing on the side walked; ``sz`` are that side's sizes)."""
+    b, a = float(bid_px[0]), float(ask_px[0])
+    if not (np.isfinite(b) and np.isfinite(a)) or not float(np.sum(sz)) > 0:
+        return "empty"
+    if b > a:
+        return "crossed"
+    return "ok"
+
+
+@dataclass(frozen=True, eq=False)
+class BookSnapshot:
+    """One live book (one row), prices already shifted by any simulated impact.
+
+    Attributes
+    ----------
+    ts : numpy.datetime64
+        Time of the book state (UTC).
+    bid_px, ask_px, bid_sz, ask_sz : ndarray (L,)
+        Level 0 best; absent levels price NaN and size 0.
+    side : {"buy", "sell"}
+        Side of the parent order (``"buy"`` walks the asks).
+    """
+
+    ts: np.datetime64
+    bid_px: FloatArray
+    ask_px: FloatArray
+    bid_sz: FloatArray
+    ask_sz: FloatArray
+    side: Side
+
+    @property
+    def mid(self) -> float:
+        """Mid price, dollars (NaN for a one-sided book)."""
+        return float(0.5 * (self.bid_px[0] + self.ask_px[0]))
+
+    @property
+    def spread(self) -> float:
+        """Quoted spread, dollars."""
+        return float(self.ask_px[0] - self.bid_px[0])
+
+    @property
+    def px(self) -> FloatArray:
+        """Prices of the side our order walks."""
+        return self.ask_px if self.side == "buy" else self.bid_px
+
+    @property
+    def sz(self) -> FloatArray:
+        """Sizes of the side our order walks."""
+        return self.ask_sz if self.side == "buy" else self.bid_sz
+
+    @property
+    def depth(self) -> float:
+        """Visible shares on the side walked."""
+        return float(np.sum(self.sz))
+
+    @property
+    def status(self) -> BookStatus:
+        """``"ok"``, ``"crossed"`` or ``"empty"`` (see :func:`book_status`)."""
+        return book_status(self.bid_px, self.ask_px, self.sz)
+
+    def curve(self) -> PiecewiseLinearImpact:
+        """The exact walk cost of this book against its mid, as a one-period piecewise model
+        (slopes ``|p_l - mid|`` dollars per share, widths the level sizes)."""
+        m = book_curve(self.px[None, :], self.sz[None, :], [self.mid], self.side)
+        return PiecewiseLinearImpact(slopes=m.slopes[0], widths=m.widths[0])
+
+
+@dataclass(frozen=True, eq=False)
+class DayData:
+    """The day's minute snapshots and volumes as plain arrays (built once per run).
+
+    ``shift`` holds the simulated price shift of each period (permanent plus transient impact);
+    the simulator fills it period by period, and :class:`History` adds it to past prices.
+    """
+
+    book: BookSeries
+    minutes: NDArray[np.datetime64]
+    bid_px: FloatArray
+    ask_px: FloatArray
+    bid_sz: FloatArray
+    ask_sz: FloatArray
+    volume: FloatArray
+    shift: FloatArray = field(repr=False)
+
+    @classmethod
+    def from_minutes(cls, snaps: BookSeries, volume: FloatArray) -> DayData:
+        """From a per-minute series (``minute_snapshots()``) and its minute volume."""
+        minutes = np.asarray(snaps.minutes if snaps.minutes is not None else snaps.ts)
+        return cls(
+            book=snaps,
+            minutes=minutes,
+            bid_px=np.asarray(snaps.bid_px, dtype=float),
+            ask_px=np.asarray(snaps.ask_px, dtype=float),
+            bid_sz=np.asarray(snaps.bid_sz, dtype=float),
+            ask_sz=np.asarray(snaps.ask_sz, dtype=float),
+            volume=np.asarray(volume, dtype=float),
+            shift=np.zeros(len(minutes)),
+        )
+
+    @property
+    def N(self) -> int:
+        """Number of periods."""
+        return int(self.minutes.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class History:
+    """Everything observed up to and including period ``t`` (read-only views).
+
+    Attributes
+    ----------
+    t : int
+        The current period; arrays have ``t + 1`` rows (minutes ``0..t``).
+    previous : BookSeries or None
+        Earlier trading days (any number, one series), for profiles fitted on history.
+    """
+
+    day: DayData = field(repr=False)
+    t: int
+    filled: FloatArray = field(repr=False)
+    previous: BookSeries | None = None
+
+    def _view(self, a: FloatArray) -> FloatArray:
+        v = a[: self.t + 1].view()
+        v.flags.writeable = False
+        return v
+
+    @property
+    def minutes(self) -> NDArray[np.datetime64]:
+        """UTC start of each minute ``0..t``."""
+        return self.day.minutes[: self.t + 1]
+
+    @property
+    def shift(self) -> FloatArray:
+        """Simulated price shift of each minute, dollars (0 without simulated impact)."""
+        return self._view(self.day.shift)
+
+    @property
+    def bid_px(self) -> FloatArray:
+        return self._view(self.day.bid_px + self.day.shift[:, None])
+
+    @property
+    def ask_px(self) -> FloatArray:
+        return self._view(self.day.ask_px + self.day.shift[:, None])
+
+    @property
+    def bid_sz(self) -> FloatArray:
+        return self._view(self.day.bid_sz)
+
+    @property
+    def ask_sz(self) -> FloatArray:
+        return self._view(self.day.ask_sz)
+
+    @property
+    def mid(self) -> FloatArray:
+        """Mid of each minute's snapshot, dollars (NaN where one-sided)."""
+        d = self.day
+        t1 = self.t + 1
+        return 0.5 * (d.bid_px[:t1, 0] + d.ask_px[:t1, 0]) + d.shift[:t1]
+
+    @property
+    def spread(self) -> FloatArray:
+        d = self.day
+        return d.ask_px[: self.t + 1, 0] - d.bid_px[: self.t + 1, 0]
+
+    @property
+    def volume(self) -> FloatArray:
+        """Shares traded in each minute ``0..t`` (minute ``t`` is complete at decision time)."""
+        return self._view(self.day.volume)
+
+    @property
+    def returns(self) -> FloatArray:
+        """Log returns of the minute mids, length ``t`` (NaN where a mid is missing)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.diff(np.log(self.mid))
+
+    @property
+    def fills(self) -> FloatArray:
+        """Shares filled in each earlier period ``0..t-1``."""
+        v = self.filled[: self.t].view()
+        v.flags.writeable = False
+        return v
+
+
+@dataclass(frozen=True, eq=False)
+class MarketState:
+    """The input of :meth:`Policy.decide`.
+
+    Attributes
+    ----------
+    t : int
+        Period index, ``0 .. N-1``.
+    N : int
+        Number of periods in the day.
+    S : float
+        Shares of the parent order.
+    side : {"buy", "sell"}
+    remaining : float
+        ``R``: shares neither filled nor dropped yet (includes shares carried over).
+    carry : float
+        Shares of the previous child order that did not fill and were carried (0 under
+        ``overflow="drop"``).
+    book : BookSnapshot
+        The live book of this period.
+    history : History
+        Minutes ``0..t``, earlier fills and earlier days.
+    arrival_mid : float
+        Mid price when the order arrived (period 0), dollars.
+    """
+
+    t: int
+    N: int
+    S: float
+    side: Side
+    remaining: float
+    carry: float
+    book: BookSnapshot
+    history: History
+    arrival_mid: float
+
+    @property
+    def periods_left(self) -> int:
+        """Periods left including this one (``N - t``)."""
+        return self.N - self.t
+
+    @property
+    def done(self) -> float:
+        """Shares filled or dropped so far (``S - R``)."""
+        return self.S - self.remaining
