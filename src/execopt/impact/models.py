@@ -236,7 +236,9 @@ class QuadraticImpact(ImpactModel):
     def supply_right(self, lam: float, cap: FloatArray) -> FloatArray:
         a, b = np.broadcast_arrays(self.a, self.b)
         flat = (b == 0) & (lam >= a)
-        return np.where(flat, np.broadcast_to(cap, a.shape), self.supply(lam, cap))
+        # let np.where broadcast: with scalar a, b the old broadcast_to(cap, a.shape) failed for
+        # a length-N cap ("cannot broadcast a non-scalar to a scalar array")
+        return np.where(flat, cap, self.supply(lam, cap))
 
     def expr(self, x: cp.Expression) -> cp.Expression:
         import cvxpy as cp
@@ -345,7 +347,8 @@ class PowerLawImpact(ImpactModel):
         p = np.broadcast_to(self.exponent, np.broadcast(self.gamma, self.exponent).shape)
         g = np.broadcast_to(self.gamma, p.shape)
         flat = (p == 1.0) & (lam >= g)
-        return np.where(flat, np.broadcast_to(cap, p.shape), self.supply(lam, cap))
+        # np.where broadcasts scalar parameters against a length-N cap (see QuadraticImpact)
+        return np.where(flat, cap, self.supply(lam, cap))
 
     def expr(self, x: cp.Expression) -> cp.Expression:
         import cvxpy as cp

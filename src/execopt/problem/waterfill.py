@@ -37,6 +37,7 @@ from execopt.problem.execution_problem import ExecutionProblem
 __all__ = [
     "WaterFill",
     "concave_vertex",
+    "kernel_solved",
     "linear_supply_root",
     "linear_supply_root_batch",
     "waterfill",
@@ -48,6 +49,9 @@ FloatArray = NDArray[np.float64]
 BISECT_RTOL = 1e-15
 #: Iteration limit of the bisection fallback (each halves the bracket).
 BISECT_MAXITER = 400
+#: A breakpoint kernel's ``|sum x - S|`` above this (relative to ``max(S, 1)``) means it lost
+#: accuracy; the answer is recomputed by bisection (see :func:`kernel_solved`).
+KERNEL_RTOL = 1e-11
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,11 @@ def linear_supply_root_batch(
     order = np.argsort(bp, axis=1, kind="stable")
     bp = np.take_along_axis(bp, order, axis=1)
     slope = np.cumsum(np.take_along_axis(ds, order, axis=1), axis=1)
-    gaps = np.diff(bp, axis=1)
     with np.errstate(invalid="ignore"):
+        # uncapped rows end in several inf breakpoints and inf - inf = NaN here; those gaps are
+        # masked out below (the diff used to sit outside errstate and warned on every call
+        # of solve_batch without caps)
+        gaps = np.diff(bp, axis=1)
         inc = np.where(np.isfinite(gaps), slope[:, :-1] * gaps, np.inf)
     F = np.concatenate([np.zeros((M, 1)), np.cumsum(inc, axis=1)], axis=1)
     k = np.clip((F < S[:, None]).sum(axis=1) - 1, 0, 2 * N - 1)
@@ -137,6 +144,18 @@ def linear_supply_root_batch(
     return x, z
 
 
+def kernel_solved(x: FloatArray, S: float) -> bool:
+    """Whether a breakpoint kernel's answer meets ``sum x = S`` to rounding.
+
+    The kernels accumulate the supply slopes with a cumulative sum, adding each period's slope
+    where it starts and subtracting it where it hits its cap. Slopes that span more than ~1e16
+    cancel catastrophically: a per-share power law with delta = 0.01 has slopes
+    (p gamma_t)^(-1/delta) from 1e152 to 1e230 for gamma in [0.005, 0.03], and with caps the
+    kernel returned a schedule 2,600 shares short. Callers fall back to bisection then.
+    """
+    return bool(np.all(np.isfinite(x)) and abs(x.sum() - S) <= KERNEL_RTOL * max(S, 1.0))
+
+
 def _knapsack(
     slopes: FloatArray, widths: FloatArray, u: FloatArray, S: float
 ) -> tuple[FloatArray, float]:
@@ -144,7 +163,9 @@ def _knapsack(
     N = u.shape[0]
     s = np.broadcast_to(slopes, (N, slopes.shape[-1]))
     w = np.broadcast_to(widths, s.shape)
-    start = np.cumsum(w, axis=1) - w
+    # shares before each segment; only the last width may be inf, so exclude each segment's own
+    # width from the cumulative sum instead of subtracting it (inf - inf would give NaN)
+    start = np.concatenate([np.zeros((N, 1)), np.cumsum(w[:, :-1], axis=1)], axis=1)
     w_eff = np.clip(u[:, None] - start, 0.0, w)  # truncate each period's segments at its cap
     fs, fw = s.ravel(), w_eff.ravel()
     order = np.argsort(fs, kind="stable")
@@ -158,6 +179,13 @@ def _knapsack(
     tie = fs == lam
     filled_below = float(fw[below].sum())
     tie_w = float(fw[tie].sum())
+    if np.isinf(tie_w):
+        # unbounded segments (an uncapped period whose last width is inf) at the marginal price
+        # absorb the remainder; any split among them is optimal: share it equally (otherwise
+        # inf * 0 = NaN below)
+        unb = tie & np.isinf(fw)
+        xs = np.where(below, fw, 0.0) + np.where(unb, (S - filled_below) / unb.sum(), 0.0)
+        return xs.reshape(N, -1).sum(axis=1), lam
     frac = 0.0 if tie_w == 0 else min(max((S - filled_below) / tie_w, 0.0), 1.0)
     xs = np.where(below, fw, 0.0) + np.where(tie, fw * frac, 0.0)
     return xs.reshape(N, -1).sum(axis=1), lam
@@ -188,13 +216,23 @@ def _bisect(problem: ExecutionProblem) -> tuple[FloatArray, float, int]:
         else:
             lo = mid
         it += 1
-    x_lo, x_hi = m.supply(hi, u), m.supply_right(hi, u)
-    F_lo, F_hi = x_lo.sum(), x_hi.sum()
-    if F_lo >= S:  # continuous supply: interpolate between the two bracket ends
-        x_lo = m.supply_right(lo, u)
-        F_lo = x_lo.sum()
-    theta = 0.0 if F_hi <= F_lo else min(max((S - F_lo) / (F_hi - F_lo), 0.0), 1.0)
-    return x_lo + theta * (x_hi - x_lo), hi, it
+    # Split between the bracket ends. The loop keeps sum supply(lo) < S <= sum supply_right(hi),
+    # so start from the *left* supply at lo (finite, below S) and add a share of the room up to
+    # the right supply at hi. (Starting from supply_right(lo) returned an infeasible schedule
+    # when lo landed exactly on a flat piece, e.g. b_t = 0 with a_t == lo: its whole cap was
+    # counted and the sum overshot S.)
+    x_lo, x_hi = m.supply(lo, u), m.supply_right(hi, u)
+    r = S - float(x_lo.sum())
+    room = x_hi - x_lo
+    unbounded = np.isinf(room)
+    if np.any(unbounded):
+        # uncapped linear pieces (b_t = 0 or delta_t = 0 with u_t = inf) absorb any remainder at
+        # the same marginal cost, so any split among them is optimal: share it equally
+        # (interpolating would compute 0 * inf = NaN).
+        return np.where(unbounded, r / unbounded.sum(), x_lo), hi, it
+    F_room = float(room.sum())
+    theta = 0.0 if F_room <= 0 else min(max(r / F_room, 0.0), 1.0)
+    return x_lo + theta * room, hi, it
 
 
 def concave_vertex(problem: ExecutionProblem) -> WaterFill:
@@ -260,19 +298,25 @@ def waterfill(problem: ExecutionProblem) -> WaterFill:
         a = np.broadcast_to(m.a, (N,))
         alpha = np.broadcast_to(0.5 / m.b, (N,))
         x, lam = linear_supply_root(alpha, a, u, S)
-        return WaterFill(x, lam, "quadratic-breakpoints", 1)
-    if (
+        if kernel_solved(x, S):
+            return WaterFill(x, lam, "quadratic-breakpoints", 1)
+    elif (
         isinstance(m, PowerLawImpact)
         and np.unique(m.exponent).size == 1
         and float(np.ravel(m.exponent)[0]) > 1
     ):
         p = float(np.ravel(m.exponent)[0])
         d = p - 1.0
-        w = np.broadcast_to((p * m.gamma) ** (-1.0 / d), (N,))
-        x, z = linear_supply_root(w, np.zeros(N), u, S)
-        return WaterFill(x, float(z**d) if z > 0 else 0.0, "power-breakpoints", 1)
-    if isinstance(m, PiecewiseLinearImpact):
+        with np.errstate(over="ignore"):
+            w = np.broadcast_to((p * m.gamma) ** (-1.0 / d), (N,))
+        if np.all(np.isfinite(w)):
+            x, z = linear_supply_root(w, np.zeros(N), u, S)
+            if kernel_solved(x, S):
+                return WaterFill(x, float(z**d) if z > 0 else 0.0, "power-breakpoints", 1)
+    elif isinstance(m, PiecewiseLinearImpact):
         x, lam = _knapsack(m.slopes, m.widths, u, S)
         return WaterFill(x, lam, "piecewise-knapsack", 1)
+    # everything else, and the rare case where a breakpoint kernel lost accuracy (see
+    # kernel_solved), goes to bisection on lam
     x, lam, it = _bisect(problem)
     return WaterFill(x, lam, "bisection", it)

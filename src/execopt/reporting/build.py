@@ -218,14 +218,21 @@ def build_reports(
     data_path: str | None = None,
     only: list[str] | None = None,
     root: Path | None = None,
+    out_root: Path | None = None,
+    notebooks_dir: Path | None = None,
 ) -> list[ReportResult]:
-    """Execute every notebook into ``reports/`` (see the module docstring)."""
+    """Execute every notebook into ``reports/`` (see the module docstring).
+
+    ``out_root`` (default ``<root>/reports``) and ``notebooks_dir`` (default
+    ``<root>/notebooks``) let tests build into a temporary folder; notebooks always run with
+    ``root`` as their working directory.
+    """
     root = root or _repo_root()
-    notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.py"))
+    notebooks = sorted((notebooks_dir or root / "notebooks").glob("[0-9][0-9]_*.py"))
     if only:
         notebooks = [n for n in notebooks if any(n.stem.startswith(o) for o in only)]
-    out_root = root / "reports"
-    out_root.mkdir(exist_ok=True)
+    out_root = Path(out_root) if out_root is not None else root / "reports"
+    out_root.mkdir(parents=True, exist_ok=True)
     if data_path is None:
         env = os.environ.get("EXECOPT_DATA")
         cand = Path(env) if env else root.parent / "shared" / "data"
@@ -265,8 +272,15 @@ def main(argv: list[str] | None = None) -> int:
         "--data", default=None, help="real data folder (default: EXECOPT_DATA or ../shared/data)"
     )
     ap.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. 02 06")
+    ap.add_argument("--out", default=None, help="output folder (default: reports/)")
     a = ap.parse_args(argv)
-    res = build_reports(fast=a.fast, seed=a.seed, data_path=a.data, only=a.only)
+    res = build_reports(
+        fast=a.fast,
+        seed=a.seed,
+        data_path=a.data,
+        only=a.only,
+        out_root=Path(a.out) if a.out else None,
+    )
     failed = [r.name for r in res if not r.ok]
     if failed:
         print(f"[reports] failed: {', '.join(failed)}", file=sys.stderr)

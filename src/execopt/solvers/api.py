@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 from execopt.errors import InfeasibleError, InputError, NotSupportedError
 from execopt.impact.models import ImpactModel, PowerLawImpact, QuadraticImpact
 from execopt.problem.execution_problem import ExecutionProblem
-from execopt.problem.waterfill import linear_supply_root_batch
+from execopt.problem.waterfill import kernel_solved, linear_supply_root_batch, waterfill
 from execopt.solvers.exact import solve_exact
 from execopt.solvers.solution import Method, Solution
 
@@ -80,6 +80,34 @@ def _no_options(method: str, options: dict[str, Any], allowed: set[str]) -> None
         )
 
 
+def _row_model(impact: ImpactModel, i: int) -> ImpactModel:
+    """Order ``i``'s model from (M, N), (N,) or scalar parameters."""
+
+    def row(v: NDArray[np.float64]) -> NDArray[np.float64]:
+        return v[i] if v.ndim == 2 else v
+
+    if isinstance(impact, QuadraticImpact):
+        return QuadraticImpact(row(impact.a), row(impact.b))
+    assert isinstance(impact, PowerLawImpact)
+    return PowerLawImpact(row(impact.gamma), row(impact.delta), basis=impact.basis)
+
+
+def _resolve_inaccurate_rows(
+    X: NDArray[np.float64], S: NDArray[np.float64], impact: ImpactModel, u: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Re-solve, one by one with :func:`waterfill`, the rows the vectorised kernel got wrong.
+
+    The kernel loses accuracy when a row's supply slopes span more than ~1e16 (see
+    :func:`execopt.problem.waterfill.kernel_solved`); such rows used to be returned as they were.
+    """
+    M, N = X.shape
+    for i in range(M):
+        if not kernel_solved(X[i], float(S[i])):
+            p = ExecutionProblem(float(S[i]), _row_model(impact, i), periods=N, cap=u[i])
+            X[i] = waterfill(p).x
+    return X
+
+
 def solve_batch(
     shares: ArrayLike, impact: ImpactModel, cap: ArrayLike | None = None, periods: int | None = None
 ) -> NDArray[np.float64]:
@@ -136,7 +164,7 @@ def solve_batch(
         alpha = np.broadcast_to(0.5 / impact.b, (M, N))
         z0 = np.broadcast_to(impact.a, (M, N))
         X, _ = linear_supply_root_batch(alpha, z0, u, S)
-        return X
+        return _resolve_inaccurate_rows(X, S, impact, u)
     if (
         isinstance(impact, PowerLawImpact)
         and impact.is_convex
@@ -144,9 +172,10 @@ def solve_batch(
     ):
         p = float(np.ravel(impact.exponent)[0])
         if p > 1:
-            w = np.broadcast_to((p * impact.gamma) ** (-1.0 / (p - 1.0)), (M, N))
+            with np.errstate(over="ignore"):
+                w = np.broadcast_to((p * impact.gamma) ** (-1.0 / (p - 1.0)), (M, N))
             X, _ = linear_supply_root_batch(w, np.zeros((M, N)), u, S)
-            return X
+            return _resolve_inaccurate_rows(X, S, impact, u)
     raise NotSupportedError(
         "solve_batch handles quadratic impact with b > 0 and the per-share power law with one "
         "exponent > 1; solve other models one by one with solve()."

@@ -12,6 +12,7 @@ reported separately from the solver's own time.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from execopt.errors import ConvexityError, InfeasibleError, SolverError
+from execopt.errors import ConvergenceWarning, ConvexityError, InfeasibleError, SolverError
 from execopt.impact.models import (
     TWO_READINGS,
     PiecewiseLinearImpact,
@@ -44,7 +45,7 @@ CONIC_METHODS = ("clarabel", "osqp", "scs")
 #: eps = 1e-3 left up to 10 shares of constraint violation on unscaled problems.
 SOLVER_SETTINGS: dict[str, dict[str, Any]] = {
     "clarabel": {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "max_iter": 200},
-    "osqp": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iter": 200_000, "polish": True},
+    "osqp": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iter": 200_000, "polishing": True},
     "scs": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
 }
 
@@ -123,9 +124,11 @@ def _build(problem: ExecutionProblem, method: str) -> _Compiled:
     m = problem.impact
     y = cp.Variable(N, name="y")
     S_p = cp.Parameter(name="S", nonneg=True)
-    cons = [cp.sum(y) == S_p, y >= 0]
+    cons = [cp.sum(y) == S_p]
+    if not isinstance(m, PiecewiseLinearImpact):  # there y >= 0 follows from z >= 0 (see below)
+        cons.append(y >= 0)
     u_p = None
-    if problem.capped:
+    if problem.capped and not isinstance(m, PiecewiseLinearImpact):  # (piecewise: see below)
         u_p = cp.Parameter(N, name="u", nonneg=True)
         cons.append(y <= u_p)
     loaders: list[Callable[[ExecutionProblem, float, float], None]] = []
@@ -159,21 +162,30 @@ def _build(problem: ExecutionProblem, method: str) -> _Compiled:
 
         loaders.append(load_p)
     elif isinstance(m, PiecewiseLinearImpact):
+        # Segment form: z_tk = shares taken from segment k in period t, 0 <= z_tk <= w_tk,
+        # cost sum_tk s_tk z_tk (non-decreasing slopes make the LP fill cheap segments first).
+        # The epigraph form max_k(s_tk y_t + c_tk) used before is the same LP, but OSQP stalled
+        # on it (200,000 iterations, objective gaps ~4e-4, status user_limit); box constraints
+        # suit ADMM, and Clarabel and SCS are as accurate on either form. Redundant rows slow
+        # ADMM down or stall it, so y >= 0 is left out (it follows from z >= 0) and the caps
+        # truncate the segments (z_tk <= clip(u_t - start_tk, 0, w_tk)) instead of y <= u.
         K = m.slopes.shape[-1]
+        Z = cp.Variable((N, K), name="z")
         sl_p = cp.Parameter((N, K), name="slopes")
-        ic_p = cp.Parameter((N, K), name="intercepts")
-        Y = cp.reshape(y, (N, 1), order="F") @ np.ones((1, K))
-        cost = cp.sum(cp.max(cp.multiply(sl_p, Y) + ic_p, axis=1))
+        w_p = cp.Parameter((N, K), name="widths", nonneg=True)
+        cons += [cp.sum(Z, axis=1) == y, Z >= 0, Z <= w_p]
+        cost = cp.sum(cp.multiply(sl_p, Z))
 
         def load_pl(p: ExecutionProblem, s: float, C: float) -> None:
             q = p.impact
             assert isinstance(q, PiecewiseLinearImpact)
-            st, w, sl = q.starts, q.widths, q.slopes
-            sw = np.where(w > 0, sl * np.where(np.isfinite(w), w, 0.0), 0.0)
-            before = np.cumsum(sw, axis=-1) - sw
-            icpt = np.where(np.isfinite(st), before - sl * st, -1e300)
-            sl_p.value = np.broadcast_to(sl * s / C, (N, K)).copy()
-            ic_p.value = np.broadcast_to(icpt / C, (N, K)).copy()
+            sl_p.value = np.broadcast_to(q.slopes * s / C, (N, K)).copy()
+            # truncate each period's segments at its cap (and at S, which no period can exceed:
+            # this also bounds an infinite last width exactly)
+            u = np.minimum(p.upper, p.shares)[:, None]
+            st = np.broadcast_to(q.starts, (N, K))
+            w = np.clip(u - st, 0.0, np.broadcast_to(q.widths, (N, K)))
+            w_p.value = w / s
 
         loaders.append(load_pl)
     else:  # pragma: no cover - every model kind is handled above
@@ -208,11 +220,28 @@ def _build(problem: ExecutionProblem, method: str) -> _Compiled:
     def load(p: ExecutionProblem, s: float, C: float) -> None:
         S_p.value = p.shares / s
         if u_p is not None:
-            u_p.value = np.where(np.isfinite(p.upper), p.upper / s, 1e12)
+            # no period can take more than S shares: min(u, S) is exact and keeps the bound of
+            # order N in scaled units (an uncapped period used to get a bound of 1e12)
+            u_p.value = np.minimum(p.upper, p.shares) / s
         for f in loaders:
             f(p, s, C)
 
     return _Compiled(prob, y, load, perf_counter() - t0)
+
+
+def _osqp_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """OSQP >= 1.0 calls the polish switch ``polishing``; older versions call it ``polish``.
+
+    (Passing ``polish`` to OSQP 1.x emits a DeprecationWarning that cvxpy turns into a
+    SolverError when warnings are errors, as in the test suite.)
+    """
+    import osqp
+
+    major = int(str(getattr(osqp, "__version__", "1")).split(".")[0] or 1)
+    if major < 1 and "polishing" in settings:
+        settings = dict(settings)
+        settings["polish"] = settings.pop("polishing")
+    return settings
 
 
 def _check_applicable(problem: ExecutionProblem, method: str) -> None:
@@ -235,6 +264,80 @@ def _check_applicable(problem: ExecutionProblem, method: str) -> None:
             )
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One back-end call: the scaled point, statuses, timings and iterations."""
+
+    y: FloatArray
+    raw: str
+    mapped: Status
+    compile_time: float
+    solve_time: float
+    iterations: int
+    wall: float
+
+
+def _run(
+    comp: _Compiled,
+    problem: ExecutionProblem,
+    method: str,
+    s: float,
+    C: float,
+    settings: dict[str, Any],
+    warm_start: bool,
+) -> _Run:
+    """Load the parameters in units (s shares, C dollars) and call the back-end once."""
+    import cvxpy as cp
+
+    comp.load(problem, s, C)
+    solver = {"clarabel": cp.CLARABEL, "osqp": cp.OSQP, "scs": cp.SCS}[method]
+    t0 = perf_counter()
+    try:
+        with warnings.catch_warnings():
+            # cvxpy evaluates the objective at the solver's raw point; an entry of -1e-9 in
+            # y^(1+delta) makes NumPy warn "invalid value encountered in power". That value is
+            # not used: the schedule is clipped, repaired and re-costed in NumPy.
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"cvxpy\.")
+            # cvxpy's generic "Solution may be inaccurate. Try another solver..." is replaced by
+            # the mapped status and a ConvergenceWarning with the certified gap (solve_conic)
+            warnings.filterwarnings(
+                "ignore", message="Solution may be inaccurate", category=UserWarning
+            )
+            comp.problem.solve(solver=solver, warm_start=warm_start, **settings)
+    except cp.error.SolverError as exc:
+        raise SolverError(f"{method} failed on this problem: {exc}") from exc
+    wall = perf_counter() - t0
+    comp.solves += 1
+    raw = str(comp.problem.status)
+    mapped = STATUS_MAP.get(raw)
+    if mapped is None:
+        if raw.startswith("infeasible"):
+            raise InfeasibleError(
+                f"{method} reports the problem infeasible ({raw}): no schedule meets every constraint; "
+                "loosen the VaR limit or the caps."
+            )
+        raise SolverError(f"{method} returned status {raw!r}; try method='clarabel' or 'exact'.")
+    stats = comp.problem.solver_stats
+    compile_time = float(getattr(comp.problem, "_compilation_time", 0.0) or 0.0)
+    solve_time = (
+        float(stats.solve_time) if stats.solve_time is not None else max(wall - compile_time, 0.0)
+    )
+    if stats.setup_time is not None:
+        solve_time += float(stats.setup_time)
+    y = comp.variable.value
+    if y is None:
+        raise SolverError(f"{method} returned no point (status {raw!r}).")
+    return _Run(
+        np.asarray(y, dtype=float),
+        raw,
+        mapped,
+        compile_time,
+        solve_time,
+        int(stats.num_iters or 0),
+        wall,
+    )
+
+
 def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = False) -> Solution:
     """Solve with a cvxpy back-end, then clip-and-certify the answer.
 
@@ -247,8 +350,6 @@ def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = Fa
     SolverError
         Any other back-end failure.
     """
-    import cvxpy as cp
-
     _check_applicable(problem, method)
     t_start = perf_counter()
     N = problem.periods
@@ -278,59 +379,75 @@ def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = Fa
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     s, C = _scales(problem)
-    comp.load(problem, s, C)
-    solver = {"clarabel": cp.CLARABEL, "osqp": cp.OSQP, "scs": cp.SCS}[method]
     settings = dict(SOLVER_SETTINGS[method])
-    t0 = perf_counter()
-    try:
-        comp.problem.solve(solver=solver, warm_start=warm_start, **settings)
-    except cp.error.SolverError as exc:
-        raise SolverError(f"{method} failed on this problem: {exc}") from exc
-    wall = perf_counter() - t0
-    comp.solves += 1
-    raw = str(comp.problem.status)
-    mapped = STATUS_MAP.get(raw)
-    if mapped is None:
-        if raw.startswith("infeasible"):
-            raise InfeasibleError(
-                f"{method} reports the problem infeasible ({raw}): no schedule meets every constraint; "
-                "loosen the VaR limit or the caps."
-            )
-        raise SolverError(f"{method} returned status {raw!r}; try method='clarabel' or 'exact'.")
-    stats = comp.problem.solver_stats
-    compile_time = float(getattr(comp.problem, "_compilation_time", 0.0) or 0.0)
-    solve_time = (
-        float(stats.solve_time) if stats.solve_time is not None else max(wall - compile_time, 0.0)
-    )
-    if stats.setup_time is not None:
-        solve_time += float(stats.setup_time)
-    y = comp.variable.value
-    if y is None:
-        raise SolverError(f"{method} returned no point (status {raw!r}).")
-    x_raw = np.asarray(y, dtype=float) * s
+    if method == "osqp":
+        settings = _osqp_settings(settings)
+    run = _run(comp, problem, method, s, C, settings, warm_start)
+    x_raw = run.y * s
+    rescaled = False
+    f1 = problem.objective(np.clip(x_raw, 0.0, problem.upper))
+    if np.isfinite(f1) and 0.0 < f1 < C:
+        # The cost scale C (mean cost of S/N shares per period) overestimates the optimum, so
+        # the scaled optimum f1 / C is below 1 and the solvers' gap tests, relative to
+        # max(1, |objective|), become absolute: Clarabel stopped 2e-6 (relative) above the
+        # optimum on a power law mixing delta = 0 and delta = 1.5. Re-solve once with the cost
+        # scale of the answer (scaled optimum ~ N, as for equal allocation).
+        C = f1 / N
+        first = run
+        run = _run(comp, problem, method, s, C, settings, warm_start)
+        run = _Run(
+            run.y,
+            run.raw,
+            run.mapped,
+            first.compile_time + run.compile_time,
+            first.solve_time + run.solve_time,
+            first.iterations + run.iterations,
+            first.wall + run.wall,
+        )
+        x_raw = run.y * s
+        rescaled = True
     viol = raw_violation(problem, x_raw)
     x, moved = clip_to_feasible(problem, x_raw)
     t1 = perf_counter()
     cert = certify(problem, x)
     t2 = perf_counter()
+    if run.mapped != "optimal":
+        # not fatal (the schedule is feasible and certified) but never silent
+        gap = (
+            f"relative gap to the exact optimum {cert.rel_gap:.2e}"
+            if cert.rel_gap is not None
+            else f"certified suboptimality bound {cert.bound_gap:.3g} dollars"
+        )
+        warnings.warn(
+            f"{method} stopped with status {run.raw!r} (N = {N}); the schedule was repaired to "
+            f"feasibility and certified: {gap}. For an exact answer use method='exact' (separable "
+            "problems) or 'clarabel'.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     return Solution(
         schedule=x,
         objective=cert.objective,
-        status=mapped,
+        status=run.mapped,
         method=method,
         timings=Timings(
-            build=build, compile=compile_time, solve=solve_time, certify=t2 - t1, total=t2 - t_start
+            build=build,
+            compile=run.compile_time,
+            solve=run.solve_time,
+            certify=t2 - t1,
+            total=t2 - t_start,
         ),
-        iterations=int(stats.num_iters or 0),
+        iterations=run.iterations,
         lam=cert.lam,
         certificate=cert,
-        solver_status=raw,
+        solver_status=run.raw,
         info={
             "raw_violation": viol,
             "repair": moved,
             "cache_hit": hit,
             "scale_shares": s,
             "scale_cost": C,
-            "wall": wall,
+            "rescaled": rescaled,
+            "wall": run.wall,
         },
     )

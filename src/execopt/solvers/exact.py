@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
+from execopt.errors import SolverError
 from execopt.problem.certificate import certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import waterfill
@@ -20,6 +21,15 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
     obj = problem.objective(wf.x)
     cert = certify(problem, wf.x, optimum=obj)
     t2 = perf_counter()
+    if not cert.feasible:
+        # never hand back an uncertified "optimum": a water-filling bug once returned a schedule
+        # summing to more than S with status "optimal"
+        raise SolverError(
+            f"internal error: the exact solver ({wf.algorithm}) produced an infeasible schedule "
+            f"(sum residual {cert.sum_residual:.3g}, cap violation {cert.cap_violation:.3g} "
+            "shares); please report this problem (problem.describe()) as a bug and use "
+            "method='clarabel' meanwhile."
+        )
     lam = wf.lam if problem.is_convex else cert.lam
     return Solution(
         schedule=wf.x,

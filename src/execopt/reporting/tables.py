@@ -1,0 +1,301 @@
+"""Report tables: tidy DataFrames built from fitted models, books and simulator results.
+
+The studies return their own tables; the functions here assemble the few that the notebooks need
+and that no study owns (the impact-fitting report's fit summary, profile, cost curves and
+schedule costs; the backtest's per-size comparison). Each returns a tidy DataFrame that a figure
+function in :mod:`execopt.reporting.figures` draws and :func:`~execopt.reporting.artifacts.save_table`
+writes.
+
+Glossary: ``S`` shares, ``N`` periods, ``x`` shares per period, ``a`` dollars per share, ``b``
+dollars per share squared, ``gamma``/``delta`` the power law ``gamma x^(1+delta)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from execopt import presets
+from execopt.data import BookSeries, frog_day_file, read_book, synthetic_book
+from execopt.errors import DataError, ExecoptError
+from execopt.execution.metrics import compare
+from execopt.execution.simulator import SimResult
+from execopt.impact.bookwalk import Side, book_curve, book_side, walk_book, walk_schedule
+from execopt.impact.profiles import ImpactProfile, minute_of_day
+from execopt.problem.execution_problem import ExecutionProblem
+from execopt.solvers.api import solve
+
+__all__ = [
+    "audit_reduction_table",
+    "backtest_table",
+    "cost_curve_table",
+    "fit_table",
+    "frog_day",
+    "garch_table",
+    "profile_table",
+    "schedule_cost_table",
+    "seed_constants",
+]
+
+
+def frog_day(data_path: str, seed: int = 0) -> tuple[BookSeries, str, Path | None]:
+    """The real FROG 2025-04-03 day if ``data_path`` holds it, else the seeded synthetic FROG.
+
+    Returns
+    -------
+    book, label, path
+        ``label`` says plainly which one it is; ``path`` is the real file (None: synthetic), for
+        :func:`~execopt.reporting.artifacts.note_data`.
+    """
+    if data_path:
+        try:
+            path = frog_day_file(data_path)
+        except DataError:
+            path = None
+        if path is not None:
+            return read_book(path), f"real FROG 2025-04-03 MBP-10 ({path.name})", path
+    label = (
+        f"SYNTHETIC FROG day (preset calibrated to published statistics, seed {seed}): "
+        f"no real FROG file under data_path={data_path!r}"
+    )
+    return synthetic_book("FROG", seed=seed), label, None
+
+
+def seed_constants(stock: str) -> dict[str, float]:
+    """The seed study's constants for ``stock`` (quadratic ``a, b``; power law where stated)."""
+    out: dict[str, float] = {}
+    q = presets.quadratic(stock)
+    out["a"], out["b"] = float(np.mean(q.a)), float(np.mean(q.b))
+    try:
+        p = presets.power(stock)
+    except ExecoptError:
+        return out
+    out["gamma"], out["delta"] = float(np.mean(p.gamma)), float(p.delta)
+    return out
+
+
+def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) -> pd.DataFrame:
+    """Whole-day fits with confidence intervals next to the seed's constants.
+
+    Parameters
+    ----------
+    fits : mapping of (side, model) to a fitted QuadraticFit or PowerLawFit
+    seed : mapping of parameter name to the seed's value (missing: NaN)
+
+    Returns
+    -------
+    DataFrame
+        One row per side, model and parameter: ``estimate``, ``ci_low``, ``ci_high``, ``seed``,
+        ``seed_in_ci``, ``ratio_to_seed``, and the fit's ``r2`` (per-share slippage),
+        ``r2_dollar``, ``oos_r2``, ``censored_share``, ``n_obs``.
+    """
+    rows = []
+    for (side, model), f in fits.items():
+        s = f.summary()
+        for name, est in s["params"].items():
+            lo, hi = s["ci"][name]
+            sv = float(seed.get(name, np.nan))
+            rows.append(
+                {
+                    "side": side,
+                    "model": model,
+                    "parameter": name,
+                    "estimate": est,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "seed": sv,
+                    "seed_in_ci": bool(lo <= sv <= hi) if np.isfinite(sv) else None,
+                    "ratio_to_seed": est / sv if np.isfinite(sv) and sv != 0 else np.nan,
+                    "r2": s["r2"],
+                    "r2_dollar": s["r2_dollar"],
+                    "oos_r2": s["oos"]["r2"],
+                    "censored_share": s["censored_share"],
+                    "n_obs": s["n_obs"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def profile_table(profiles: Mapping[str, ImpactProfile]) -> pd.DataFrame:
+    """Per-minute parameters in long form: ``side``, ``hour``, ``parameter``, ``value``,
+    ``whole_day`` (the whole-day fit's value of the same parameter)."""
+    frames = []
+    for side, prof in profiles.items():
+        hour = prof.minute_of_day / 60.0
+        for name, vals in prof.params.items():
+            if prof.kind == "power" and name == "delta":
+                continue
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "side": side,
+                        "hour": hour,
+                        "parameter": name,
+                        "value": vals,
+                        "whole_day": float(prof.whole_day.params_[name]),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def cost_curve_table(book: BookSeries, fits: Mapping[str, Any], side: Side) -> pd.DataFrame:
+    """Per-share slippage of the walked minute books (median and 10-90 % over minutes) and of
+    each fitted whole-day model, on the first fit's size grid.
+
+    Returns
+    -------
+    DataFrame
+        ``series``, ``x``, ``per_share``, ``low``, ``high`` (the band, walked books only).
+    """
+    first = next(iter(fits.values()))
+    x = np.unique(np.asarray(first.sizes_, dtype=np.float64))
+    walk = walk_book(book, x, side)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_share = walk.cost / x[None, :]
+    ok = np.isfinite(per_share).sum(axis=0) > 0
+    q = np.full((3, x.shape[0]), np.nan)
+    q[:, ok] = np.nanpercentile(per_share[:, ok], [10, 50, 90], axis=0)
+    frames = [
+        pd.DataFrame(
+            {"series": "walked books", "x": x, "per_share": q[1], "low": q[0], "high": q[2]}
+        )
+    ]
+    for name, f in fits.items():
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": f"{name} fit",
+                    "x": x,
+                    "per_share": f.model_.cost(x) / x,
+                    "low": np.nan,
+                    "high": np.nan,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def schedule_cost_table(
+    book: BookSeries,
+    profile: ImpactProfile,
+    shares: Sequence[float],
+    *,
+    side: Side = "buy",
+    cap: float | None = 1000.0,
+) -> pd.DataFrame:
+    """Equal allocation, the fitted-profile optimum and the book-walk oracle, each judged by
+    walking the day's real minute books.
+
+    For each ``S``: ``equal`` trades ``S/N`` every minute; ``fitted optimum`` is the exact
+    optimum under the per-minute quadratic ``profile`` (caps ``cap``); ``oracle`` is the exact
+    optimum of the piecewise-linear walk of the very books it is judged on (caps ``cap`` and
+    the visible depth): a bound, not a strategy. Every schedule is then walked against the
+    minute snapshots (:func:`~execopt.impact.bookwalk.walk_schedule`).
+
+    Returns
+    -------
+    DataFrame
+        ``S``, ``schedule``, ``cost_walked`` (dollars; NaN when some minute's order exceeded the
+        visible depth), ``censored_minutes``, ``cost_model`` (the fitted profile's prediction),
+        ``cost_bps`` (of ``S`` times the mean mid), ``saving_vs_equal_pct``.
+    """
+    snaps = book.minute_snapshots()
+    px, sz, mid = book_side(snaps, side)
+    N = px.shape[0]
+    if profile.periods != N:
+        raise ValueError(f"profile has {profile.periods} periods, the book {N} minutes")
+    model = profile.model()
+    curve = book_curve(px, sz, mid, side)
+    ref_mid = float(np.nanmean(mid))
+    rows = []
+    for S in shares:
+        S = float(S)
+        plans = {
+            "equal": np.full(N, S / N),
+            "fitted optimum": solve(ExecutionProblem(S, model, N, cap=cap)).schedule,
+            "oracle (book walk)": solve(ExecutionProblem(S, curve, N, cap=cap)).schedule,
+        }
+        base = None
+        for name, x in plans.items():
+            w = walk_schedule(px, sz, mid, np.clip(x, 0.0, None), side)
+            cost = float(w.cost.sum()) if not w.censored.any() else float("nan")
+            base = cost if name == "equal" else base
+            rows.append(
+                {
+                    "S": S,
+                    "schedule": name,
+                    "cost_walked": cost,
+                    "censored_minutes": int(w.censored.sum()),
+                    "cost_model": float(model.cost(x).sum()),
+                    "cost_bps": 1e4 * cost / (S * ref_mid),
+                    "saving_vs_equal_pct": 100.0 * (1.0 - cost / base) if base else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def garch_table(book: BookSeries, regimes: Any) -> pd.DataFrame:
+    """One-minute log returns of ``book``'s minute mids with a fitted
+    :class:`~execopt.execution.regimes.GarchRegimes`' conditional volatility and regime.
+
+    Returns
+    -------
+    DataFrame
+        ``hour`` (local time), ``return``, ``abs_return``, ``cond_vol`` (before the return),
+        ``regime``, and the thresholds ``high`` and ``low`` (volatility units).
+    """
+    snaps = book.minute_snapshots()
+    mid = np.asarray(snaps.mid, dtype=np.float64)
+    r = np.diff(np.log(mid))
+    vol = regimes.filter(r)[:-1]
+    index, clock = minute_of_day(snaps.minutes)
+    local = clock[index]
+    return pd.DataFrame(
+        {
+            "hour": np.asarray(local, dtype=np.float64)[1:] / 60.0,
+            "return": r,
+            "abs_return": np.abs(r),
+            "cond_vol": vol,
+            "regime": regimes.classify(vol),
+            "high": regimes.high * regimes.long_run_vol_,
+            "low": regimes.low * regimes.long_run_vol_,
+        }
+    )
+
+
+def audit_reduction_table(audit: pd.DataFrame) -> pd.DataFrame:
+    """The reduction rows of the audit table (``reduction_constant_*``, ``reduction_capped_*``,
+    ``reduction_fitted_*``): ``label``, ``claimed`` and ``rederived`` (percent), ``verdict``."""
+    rows = []
+    for r in audit.to_dict(orient="records"):
+        cid = str(r["claim_id"])
+        kind, _, stock = cid.removeprefix("reduction_").partition("_")
+        if not cid.startswith("reduction_") or kind == "required" or not np.isfinite(r["value"]):
+            continue
+        claimed = float(str(r["value_claimed"]).split()[0])
+        rows.append(
+            {
+                "label": f"{stock} {kind}",
+                "claimed": claimed,
+                "rederived": float(r["value"]),
+                "verdict": str(r["verdict"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def backtest_table(results: Mapping[float, Mapping[str, SimResult]]) -> pd.DataFrame:
+    """:func:`~execopt.execution.metrics.compare` for each order size, stacked: ``S``,
+    ``policy`` and the comparison columns (``cost``, ``shortfall_bps``, ``vs_twap_pct``,
+    ``oracle_capture``, ``fill_rate``, latencies, ...)."""
+    frames = []
+    for S, res in results.items():
+        t = compare(res).rename_axis("policy").reset_index()
+        t.insert(0, "S", float(S))
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True)
