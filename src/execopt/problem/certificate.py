@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from execopt.errors import ExecoptError, InputError
-from execopt.impact.models import PiecewiseLinearImpact
+from execopt.impact.models import ImpactModel, PiecewiseLinearImpact
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import waterfill
 
@@ -157,7 +157,11 @@ def _kkt_distance(
 
 
 def certify(
-    problem: ExecutionProblem, schedule: ArrayLike, *, optimum: float | None = None
+    problem: ExecutionProblem,
+    schedule: ArrayLike,
+    *,
+    optimum: float | None = None,
+    lam: float | None = None,
 ) -> Certificate:
     """Certify any schedule for ``problem``.
 
@@ -168,6 +172,9 @@ def certify(
         Shares per period.
     optimum : float, optional
         The exact optimum if already known (skips recomputing it).
+    lam : float, optional
+        A multiplier to certify with (the exact solver passes its own); by default the
+        multiplier most consistent with the KKT conditions of ``schedule`` is searched for.
 
     Returns
     -------
@@ -204,6 +211,7 @@ def certify(
     obj = problem.objective(np.clip(x, 0.0, None))
     convex = problem.is_convex
 
+    lam_given = lam
     lam = float("nan")
     stat = float("nan")
     comp = float("nan")
@@ -220,12 +228,16 @@ def certify(
         # optimum although it was optimal to 1e-9. Smooth costs have no kinks and keep x.
         eps = act if isinstance(m, PiecewiseLinearImpact) else 0.0
         g_right = np.broadcast_to(m.marginal(np.minimum(xc + eps, u)), (N,)).astype(float)
-        g_left = np.broadcast_to(m.marginal_left(np.maximum(xc - eps, 0.0)), (N,)).astype(float)
+        if type(m).marginal_left is ImpactModel.marginal_left:  # smooth: one derivative
+            g_left = g_right
+        else:
+            g_left = np.broadcast_to(m.marginal_left(np.maximum(xc - eps, 0.0)), (N,)).astype(float)
         if problem.risk_aversion > 0:
             risk_grad = problem.gradient(np.clip(x, 0.0, u)) - g_right
             g_right = g_right + risk_grad
             g_left = g_left + risk_grad
-        cands = _lam_candidates(g_left, g_right, at0, atU)
+        has_lam = lam_given is not None and np.isfinite(lam_given)
+        cands = [float(lam_given)] if has_lam else _lam_candidates(g_left, g_right, at0, atU)
         if not problem.has_risk:
             # choose the candidate with the best (largest) Lagrange dual bound
             duals = []

@@ -19,7 +19,7 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
     wf = waterfill(problem)
     t1 = perf_counter()
     obj = problem.objective(wf.x)
-    cert = certify(problem, wf.x, optimum=obj)
+    cert = certify(problem, wf.x, optimum=obj, lam=wf.lam if problem.is_convex else None)
     t2 = perf_counter()
     if not cert.feasible:
         # never hand back an uncertified "optimum": a water-filling bug once returned a schedule
