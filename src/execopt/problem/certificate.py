@@ -239,16 +239,24 @@ def certify(
         has_lam = lam_given is not None and np.isfinite(lam_given)
         cands = [float(lam_given)] if has_lam else _lam_candidates(g_left, g_right, at0, atU)
         if not problem.has_risk:
-            # choose the candidate with the best (largest) Lagrange dual bound
-            duals = []
-            for c in cands:
+
+            def dual(c: float) -> float:
+                """Lagrange dual g(c) = c S + sum_t min_{0<=y<=u_t} (c_t(y) - c y)."""
                 y = m.supply(c, u)
                 if not np.all(np.isfinite(y)):
                     # an uncapped linear piece (b_t = 0, delta_t = 0) cheaper than c: the inner
                     # minimum is -inf, so g(c) = -inf (computing it gave inf - inf = NaN)
-                    duals.append(-np.inf)
-                    continue
-                duals.append(float(c * S + np.sum(m.cost(y) - c * y)))
+                    return -np.inf
+                return float(c * S + np.sum(m.cost(y) - c * y))
+
+            # choose the candidate with the best (largest) Lagrange dual bound
+            duals = [dual(c) for c in cands]
+            if has_lam and not np.isfinite(duals[0]):
+                # the solver's own lam can sit an ulp above the price of an uncapped linear
+                # period (bisection brackets lam from above), where g = -inf: the lower bound
+                # came out -inf for an exact optimum. Search the KKT candidates instead.
+                cands = _lam_candidates(g_left, g_right, at0, atU)
+                duals = [dual(c) for c in cands]
             best = int(np.nanargmax(duals))
             lam, lower = cands[best], duals[best]
         else:

@@ -209,6 +209,7 @@ def schedule_cost_table(
     N = px.shape[0]
     if profile.periods != N:
         raise ValueError(f"profile has {profile.periods} periods, the book {N} minutes")
+    u = None if cap is None else np.full(N, float(cap))
     model = profile.model()
     curve = book_curve(px, sz, mid, side)
     ref_mid = float(np.nanmean(mid))
@@ -217,8 +218,8 @@ def schedule_cost_table(
         S = float(S)
         plans = {
             "equal": np.full(N, S / N),
-            "fitted optimum": solve(ExecutionProblem(S, model, N, cap=cap)).schedule,
-            "oracle (book walk)": solve(ExecutionProblem(S, curve, N, cap=cap)).schedule,
+            "fitted optimum": solve(ExecutionProblem(S, model, N, cap=u)).schedule,
+            "oracle (book walk)": solve(ExecutionProblem(S, curve, N, cap=u)).schedule,
         }
         base = None
         for name, x in plans.items():
@@ -253,6 +254,8 @@ def garch_table(book: BookSeries, regimes: Any) -> pd.DataFrame:
     mid = np.asarray(snaps.mid, dtype=np.float64)
     r = np.diff(np.log(mid))
     vol = regimes.filter(r)[:-1]
+    if snaps.minutes is None:
+        raise ValueError("the book's minute snapshots carry no minute stamps")
     index, clock = minute_of_day(snaps.minutes)
     local = clock[index]
     return pd.DataFrame(
