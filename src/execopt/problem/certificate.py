@@ -236,8 +236,10 @@ def certify(
             risk_grad = problem.gradient(np.clip(x, 0.0, u)) - g_right
             g_right = g_right + risk_grad
             g_left = g_left + risk_grad
-        has_lam = lam_given is not None and np.isfinite(lam_given)
-        cands = [float(lam_given)] if has_lam else _lam_candidates(g_left, g_right, at0, atU)
+        if lam_given is not None and np.isfinite(lam_given):
+            cands = [float(lam_given)]
+        else:
+            cands = _lam_candidates(g_left, g_right, at0, atU)
         if not problem.has_risk:
 
             def dual(c: float) -> float:
