@@ -236,7 +236,8 @@ def certify(
             risk_grad = problem.gradient(np.clip(x, 0.0, u)) - g_right
             g_right = g_right + risk_grad
             g_left = g_left + risk_grad
-        if lam_given is not None and np.isfinite(lam_given):
+        has_lam = lam_given is not None and bool(np.isfinite(lam_given))
+        if lam_given is not None and has_lam:
             cands = [float(lam_given)]
         else:
             cands = _lam_candidates(g_left, g_right, at0, atU)
