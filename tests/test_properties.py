@@ -378,8 +378,9 @@ def solve_checked(p: eo.ExecutionProblem, method: str) -> eo.Solution:
 def test_convex_methods_match_exact(method: str, inst: Instance) -> None:
     """Every applicable convex back-end is feasible and within its tolerance of exact.
 
-    A run the back-end itself reports as not converged (with a ConvergenceWarning) is held to
-    honesty instead: feasible, and its certificate's gap is its true distance to the optimum.
+    A run the back-end itself reports as inaccurate or not converged (with a ConvergenceWarning;
+    seen for SCS and OSQP on a few LPs) is held to honesty instead: feasible, and its
+    certificate's gap is its true distance to the optimum.
     """
     p = inst.problem
     assume(method in methods_for(p))
@@ -392,7 +393,7 @@ def test_convex_methods_match_exact(method: str, inst: Instance) -> None:
     assert sol.certificate.gap == pytest.approx(
         sol.objective - exact.objective, rel=1e-6, abs=obj_tol(exact.objective, EXACT_RTOL)
     )
-    if sol.status == "not_converged":
+    if sol.status != "optimal":  # "inaccurate" or "not_converged": warned, and the gap is true
         return
     assert sol.objective <= exact.objective + obj_tol(exact.objective, rtol), (sol.objective, inst)
     # a feasible schedule cannot beat the optimum beyond the feasibility tolerance

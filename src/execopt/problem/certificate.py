@@ -30,7 +30,7 @@ from execopt.impact.models import ImpactModel, PiecewiseLinearImpact
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import waterfill
 
-__all__ = ["FEAS_ATOL_REL", "GAP_RTOL", "Certificate", "certify", "knapsack_min"]
+__all__ = ["FEAS_ATOL_REL", "GAP_RTOL", "VAR_RTOL", "Certificate", "certify", "knapsack_min"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

@@ -19,7 +19,11 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
     wf = waterfill(problem)
     t1 = perf_counter()
     obj = problem.objective(wf.x)
-    cert = certify(problem, wf.x, optimum=obj, lam=wf.lam if problem.is_convex else None)
+    # the breakpoint and knapsack algorithms give lam exactly; bisection only brackets it (it
+    # can land an ulp past the price of an uncapped linear period, or at 1e-119 instead of 0
+    # for a free period), so its lam is left to the certificate's KKT search
+    exact_lam = problem.is_convex and wf.algorithm != "bisection"
+    cert = certify(problem, wf.x, optimum=obj, lam=wf.lam if exact_lam else None)
     t2 = perf_counter()
     if not cert.feasible:
         # never hand back an uncertified "optimum": a water-filling bug once returned a schedule
