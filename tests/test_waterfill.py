@@ -265,12 +265,20 @@ def test_concave_vertex_limits() -> None:
         waterfill(eo.ExecutionProblem(10.0, m2, periods=3))
 
 
-def test_risk_terms_are_not_separable() -> None:
+def test_risk_terms_use_the_banded_mean_variance_solver() -> None:
+    """Quadratic impact with a risk term and no binding bound: the exact banded KKT solve;
+    a non-quadratic model (or a binding bound) is refused with a pointer to clarabel."""
     p = eo.ExecutionProblem(
         1000.0, eo.QuadraticImpact(0.01, 1e-3), periods=5, risk_aversion=1e-6, volatility=0.05
     )
+    wf = waterfill(p)
+    assert wf.algorithm == "mean-variance-banded"
+    assert wf.x.sum() == pytest.approx(1000.0)
+    q = eo.ExecutionProblem(
+        1000.0, eo.PowerLawImpact(0.01, 0.5), periods=5, risk_aversion=1e-6, volatility=0.05
+    )
     with pytest.raises(NotSupportedError, match="clarabel"):
-        waterfill(p)
+        waterfill(q)
 
 
 # ----------------------------------------------------------------------------- kernels

@@ -283,13 +283,16 @@ def waterfill(problem: ExecutionProblem) -> WaterFill:
     Raises
     ------
     NotSupportedError
-        For problems with a risk term (use a conic solver) or concave problems with unequal caps.
+        For a risk term with non-quadratic impact or a binding bound/VaR limit (use a conic
+        solver), or concave problems with unequal caps.
     """
     if problem.has_risk:
-        raise NotSupportedError(
-            "the exact water-filling solver handles the separable problem only; with a risk term "
-            "(risk_aversion > 0 or a VaR limit) use method='clarabel'."
-        )
+        # mean-variance with quadratic impact: the banded KKT system, exact when no bound or VaR
+        # limit binds; otherwise NotSupportedError pointing to method='clarabel'. (Imported here:
+        # mean_variance imports WaterFill from this module.)
+        from execopt.problem.mean_variance import solve_mean_variance
+
+        return solve_mean_variance(problem)
     m = problem.impact
     if not m.is_convex:
         return concave_vertex(problem)
