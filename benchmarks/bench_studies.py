@@ -9,8 +9,10 @@ Sections (wall clock on this machine; nothing is tuned to pass the target):
    reported too). Target of the issue: 10,000 draws x 390 periods in <= 30 s. The two runs must
    give the same bytes (checked and printed).
 2. ``eo.solve_batch`` alone on one 10,000 x 390 batch (the kernel's throughput).
-3. Each study end to end: sensitivity, stress, solver comparison (fast unless ``--full``: the
-   full one runs differential evolution for up to 20 s per problem), audit.
+3. Each study end to end: sensitivity, stress on parameters, stress in the simulator (40 runs of
+   five policies on eight stressed synthetic days, in process and on 2 Dask workers), solver
+   comparison (fast unless ``--full``: the full one runs differential evolution for up to 20 s
+   per problem), audit.
 
 Run from the repository root. ``--quick`` is a smoke run (1,000 draws, fast studies).
 """
@@ -56,12 +58,15 @@ def run(quick: bool = False, full: bool = False) -> dict[str, Any]:
     import execopt as eo
     from execopt.studies import (
         AuditConfig,
+        ParallelConfig,
         SensitivityConfig,
+        SimStressConfig,
         SolverComparisonConfig,
         StressConfig,
         book_distribution,
         run_audit,
         run_sensitivity,
+        run_sim_stress,
         run_solver_comparison,
         run_stress,
     )
@@ -107,7 +112,14 @@ def run(quick: bool = False, full: bool = False) -> dict[str, Any]:
     st = StressConfig()
     t0 = time.perf_counter()
     run_stress(st.fast() if quick else st)
-    studies["stress"] = time.perf_counter() - t0
+    studies["stress (parameters)"] = time.perf_counter() - t0
+    ss = SimStressConfig()
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        run_sim_stress(ss.fast() if quick else ss, ParallelConfig(workers=workers))
+        studies[f"stress (simulator, {workers} worker{'s' if workers > 1 else ''})"] = (
+            time.perf_counter() - t0
+        )
     cc = SolverComparisonConfig()
     t0 = time.perf_counter()
     run_solver_comparison(cc if full else cc.fast())

@@ -100,6 +100,20 @@ def test_solver_comparison_has_a_row_for_every_case_size_and_method() -> None:
     assert ok["feasible"].all()
 
 
+def test_solver_comparison_records_slow_baselines_as_not_run() -> None:
+    config = SolverComparisonConfig(
+        cases=("piecewise",),
+        sizes=(10,),
+        methods=("exact", "slsqp", "de"),
+        slsqp_piecewise_max_periods=5,
+        de_max_periods=5,
+    )
+    t = run_solver_comparison(config).set_index("method")
+    assert t.loc["exact", "applicable"]
+    for m in ("slsqp", "de"):
+        assert t.loc[m, "status"] == "n/a" and t.loc[m, "reason"].startswith("not run")
+
+
 # ----------------------------------------------------------------------------- sensitivity
 @pytest.mark.parametrize("case", ["quadratic", "power", "piecewise"])
 def test_lam_is_the_derivative_of_the_optimum_in_S(case: str) -> None:
