@@ -60,7 +60,17 @@ demo: $(STAMP) ## tour: CRWV, FROG, SOUN at 10,000 shares, every solver, with an
 	@echo "1,000-share cap does not bind at 10,000 shares (25.6 per minute); the tables show every"
 	@echo "solver agreeing with the exact optimum, and how far differential evolution is after"
 	@echo "$(DEMO_DE_SECONDS) s. Savings need parameters that vary through the day: see README.md."
+	@echo; echo "== execopt fit FROG --model both  (the embedded synthetic FROG-like day: walk every minute's book, fit with CIs)"
+	@$(VENV)/bin/execopt fit FROG --model both --plot $(DEMO)/fit_frog.png --json-out $(DEMO)/fit_frog.json
+	@echo; echo "== execopt solve --params $(DEMO)/fit_frog.json --model quadratic --shares 10000  (the fitted per-minute profile)"
+	@$(VENV)/bin/execopt solve --params $(DEMO)/fit_frog.json --model quadratic --shares 10000 --method exact
+	@echo; echo "== execopt backtest FROG --shares 5000  (policies replayed against the synthetic day's books)"
+	@$(VENV)/bin/execopt backtest FROG --shares 5000 --policy twap,vwap,static,adaptive,ac,pov,oracle --plot $(DEMO)/backtest_frog.png
+	@echo; echo "== execopt study audit --fast  (the seed document's figures, re-derived)"
+	@$(VENV)/bin/execopt study audit --fast
+	@echo
 	@echo "Wrote JSON, CSV (schedules, 'execopt certify' reads them) and PNG files to $(CURDIR)/$(DEMO)/"
+	@echo "Real data: EXECOPT_DATA=../shared/data; e.g. execopt fit ../shared/data/mbp10/FROG_2025-04-03.csv.gz"
 
 test: $(STAMP) ## run the whole test suite (slow studies in their fast mode); the 10 slowest tests are listed
 	$(PY) -m pytest -q --durations=10
