@@ -133,7 +133,7 @@ def test_stored_optima_recertify(suite: list[fmt.Instance]) -> None:
     for inst in sample:
         p, x, f = inst.problem, inst.schedule, inst.optimum
         assert p is not None and x is not None and f is not None
-        with np.errstate(invalid="ignore"):  # certify's knapsack_min on uncapped risk problems
+        with np.errstate(invalid="ignore"):  # certify: inf - inf for a book walk at full depth
             cert = eo.certify(p, x, optimum=f)
         assert cert.feasible, inst.id
         assert cert.passed(), inst.id
@@ -144,9 +144,11 @@ def test_stored_optima_recertify(suite: list[fmt.Instance]) -> None:
         )
         opt = inst.data["optimum"]
         assert len(opt["certified_by"]) >= 2, inst.id
+        tol = CROSSCHECK_RTOL * abs(f) + fmt.CROSSCHECK_ATOL_NOTIONAL * inst.notional
         for method, fm in inst.data["crosscheck"].items():
-            tol = CROSSCHECK_RTOL * abs(f) + fmt.CROSSCHECK_ATOL_NOTIONAL * inst.notional
-            assert abs(fm - f) <= tol, (inst.id, method)
+            assert fm >= f - tol, (inst.id, method)  # nobody beat the stored optimum
+            if method in opt["certified_by"]:
+                assert abs(fm - f) <= tol, (inst.id, method)
 
 
 def test_exact_optima_match_a_fresh_exact_solve(suite: list[fmt.Instance]) -> None:

@@ -49,7 +49,8 @@ Conventions:
   followed by every independent solver whose objective agreed with it within
   ``|f - f*| <= crosscheck_rtol * |f*| + CROSSCHECK_ATOL_NOTIONAL * shares * price``.
   ``crosscheck`` records the objective each cross-checking solver reached (after
-  clip-to-feasible). ``clarabel-direct`` is Clarabel called on a sparse QP without cvxpy (used for
+  clip-to-feasible), including any that stopped above the optimum (not in ``certified_by``); no
+  solver reached a lower objective. ``clarabel-direct`` is Clarabel called on a sparse QP without cvxpy (used for
   N above :data:`~execopt.studies.suite.generate.CVXPY_MAX_N`, where cvxpy's compilation needs
   dense memory).
 * ``certificate`` is :meth:`execopt.Certificate.as_dict` of the stored schedule with NaN and

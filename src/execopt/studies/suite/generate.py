@@ -8,8 +8,11 @@ others are generated (regenerating a few reproduces their bytes exactly), and is
    instances, which water-filling does not cover, by Clarabel at its pinned tight tolerances;
 2. independent solvers cross-check its objective: Clarabel, SCS (and OSQP on quadratic
    programs) through cvxpy, or, for ``N > CVXPY_MAX_N`` (where cvxpy's compilation needs dense
-   memory), Clarabel called directly on a sparse QP (``clarabel-direct``). Each must agree within
-   ``CROSSCHECK_RTOL`` (plus a tiny absolute part, see :mod:`.format`), or generation stops;
+   memory), Clarabel called directly on a sparse QP (``clarabel-direct``). Those that agree within
+   ``CROSSCHECK_RTOL`` (plus a tiny absolute part, see :mod:`.format`) are listed in
+   ``certified_by``; at least one independent solver must agree, and generation stops if any
+   solver finds a *lower* objective (the optimum would not be optimal). A solver that stops above
+   the optimum (OSQP on some linear programs) is recorded in ``crosscheck`` only;
 3. the KKT certificate of the stored schedule must show it feasible with a duality (or
    Frank–Wolfe) bound gap within ``BOUND_RTOL``.
 
@@ -40,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt.errors import InfeasibleError, NotSupportedError, SolverError
-from execopt.problem.certificate import FEAS_ATOL_REL, certify
+from execopt.problem.certificate import FEAS_ATOL_REL, certify, knapsack_min
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.solvers.api import solve
 from execopt.studies.suite.format import (
@@ -62,10 +65,15 @@ __all__ = [
     "STOCKS",
     "SUITE_SEED",
     "build_instance",
+    "clarabel_direct",
+    "default_output",
+    "frank_wolfe_gap",
     "generate_suite",
     "instance_specs",
     "main",
+    "spread_profile",
     "synthetic_book_curve",
+    "volume_profile",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -1445,11 +1453,7 @@ def frank_wolfe_gap(problem: ExecutionProblem, x: FloatArray) -> float:
     g = np.broadcast_to(problem.gradient(np.clip(x, 0.0, problem.upper)), x.shape)
     if not np.all(np.isfinite(g)):
         return float("inf")
-    order = np.argsort(g, kind="stable")
-    u = problem.upper[order]
-    before = np.concatenate([[0.0], np.cumsum(u)[:-1]])
-    take = np.clip(problem.shares - before, 0.0, u)
-    return float(g @ x - g[order] @ take)
+    return float(g @ x) - knapsack_min(np.asarray(g, dtype=float), problem.upper, problem.shares)
 
 
 def _solve_quiet(problem: ExecutionProblem, method: str) -> tuple[FloatArray, float, float]:
@@ -1504,16 +1508,20 @@ def build_instance(spec: Spec) -> Spec:
     for m in _crosscheck_methods(problem):
         _, fm, _ = (x, f, lam) if m == first else _solve_quiet(problem, m)
         cross[m] = fm
-        if not _agrees(fm, f, data):
+        if _agrees(fm, f, data):
+            if m != first:
+                certified_by.append(m)
+        elif fm < f:
             raise SolverError(
-                f"{iid}: {m} reached {fm!r}, the {first} optimum is {f!r} (relative difference "
-                f"{(fm - f) / max(abs(f), 1e-300):.3g} > {CROSSCHECK_RTOL:g})."
+                f"{iid}: {m} reached {fm!r}, below the {first} optimum {f!r} (relative "
+                f"difference {(fm - f) / max(abs(f), 1e-300):.3g}): the optimum is not optimal."
             )
-        if m != first:
-            certified_by.append(m)
+        # a solver stopping above the optimum is recorded in "crosscheck" but not in certified_by
     if len(certified_by) < 2:
         raise SolverError(f"{iid}: no independent solver cross-checked the {first} optimum.")
-    with np.errstate(invalid="ignore"):  # certify's knapsack_min computes inf - inf uncapped
+    with np.errstate(invalid="ignore"):
+        # certify takes inf - inf in the risk gradient of a book walk at its visible depth (the
+        # stationarity of mv-frog-book-n30 comes out NaN); reported, not ours to fix here
         cert = certify(problem, x, optimum=f)
     if not cert.feasible:
         raise SolverError(f"{iid}: the stored schedule is not feasible: {cert}.")
@@ -1590,6 +1598,8 @@ def generate_suite(
         written.append(write_instance(out, data))
         if progress:
             by = ",".join(data["optimum"]["certified_by"]) if data["optimum"] else "infeasible"
+            off = sorted(set(data["crosscheck"] or {}) - set(by.split(",")))
+            by += f" ({', '.join(off)} stopped above it)" if off else ""
             print(
                 f"[{i:3d}/{len(specs)}] {spec['id']:<32s} N={spec['periods']:<7d} {by:<30s} "
                 f"{perf_counter() - t0:6.2f} s",

@@ -43,6 +43,7 @@ __all__ = [
     "FAST_IDS",
     "METHODS",
     "SLSQP_MAX_N",
+    "TIMEOUT",
     "self_validation",
     "self_validation_runs",
     "summarize",
@@ -56,6 +57,11 @@ SLSQP_MAX_N = 400
 DE_MAX_N = 50
 #: ... with this wall-clock limit in seconds (full mode; fast mode uses a tenth of it).
 DE_TIME_LIMIT = 5.0
+#: Wall-clock limit per call in seconds (full mode; fast mode uses a third of it). A baseline that
+#: runs longer fails the ``time`` check: SLSQP spent more than 7 minutes on one N = 390 instance
+#: with coefficients spread over eight orders of magnitude. Python-level solvers (SLSQP, DE) are
+#: interrupted at the limit; a compiled conic solve finishes first and then fails the check.
+TIMEOUT = 60.0
 #: The fast subset: every family, mostly N <= 50 (two N = 390 instances, where SLSQP takes
 #: seconds, and one N = 100,000 instance, where only the exact method applies), chosen so that all
 #: six methods run in well under a minute.
@@ -132,6 +138,7 @@ def self_validation_runs(
     insts = list(suite) if suite is not None else load_suite(ids=list(FAST_IDS) if fast else None)
     insts = [i for i in insts if not i.infeasible]
     de_limit = DE_TIME_LIMIT / 10.0 if fast else DE_TIME_LIMIT
+    timeout = TIMEOUT / 3.0 if fast else TIMEOUT
     rows: list[dict[str, Any]] = []
     for method in methods:
         na: dict[int, str] = {}
@@ -144,7 +151,12 @@ def self_validation_runs(
             else:
                 rows.append(_row(method, inst, "n/a", why))
         res = validate_callable(
-            f, runnable, rtol=rtol, name=method, progress=_printer(method) if progress else None
+            f,
+            runnable,
+            rtol=rtol,
+            timeout=timeout,
+            name=method,
+            progress=_printer(method) if progress else None,
         )
         for inst, r in zip(runnable, res.instances, strict=True):
             if id(inst.problem) in na:
@@ -258,6 +270,4 @@ def self_validation(
     >>> int(t.loc[0, "failed"])
     0
     """
-    return summarize(
-        self_validation_runs(methods, fast, suite=suite, rtol=rtol, progress=progress)
-    )
+    return summarize(self_validation_runs(methods, fast, suite=suite, rtol=rtol, progress=progress))

@@ -440,8 +440,9 @@ def _feasibility(
         )
     if neg > tol:
         t = int(np.argmin(x))
+        more = int((x < -tol).sum()) - 1
         problems.append(
-            f"negative entry {x[t]:.6g} in period {t} (and {int((x < -tol).sum()) - 1} more)"
+            f"negative entry {x[t]:.6g} in period {t}" + (f" (and {more} more)" if more else "")
         )
     if over > tol:
         t = int(np.argmax(over_v))
@@ -596,6 +597,8 @@ def evaluate(
     checks.append(feas)
     opt = inst.optimum
     assert opt is not None
+    # any schedule from anywhere: a book walk past its depth costs inf, a power law's marginal at
+    # 0 may be inf; the certificate reports those values, NumPy need not warn about them
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         cert = certify(problem, arr, optimum=opt)
     obj = cert.objective
