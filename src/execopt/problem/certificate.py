@@ -233,7 +233,10 @@ def certify(
         else:
             g_left = np.broadcast_to(m.marginal_left(np.maximum(xc - eps, 0.0)), (N,)).astype(float)
         if problem.risk_aversion > 0:
-            risk_grad = problem.gradient(np.clip(x, 0.0, u)) - g_right
+            # gradient of the risk term alone (subtracting the impact part from the full gradient
+            # gave inf - inf = NaN at a book walk's full depth)
+            wR = problem.sigma2 * problem.remaining(xc)
+            risk_grad = -2.0 * problem.risk_aversion * np.cumsum(wR[::-1])[::-1]
             g_right = g_right + risk_grad
             g_left = g_left + risk_grad
         has_lam = lam_given is not None and bool(np.isfinite(lam_given))

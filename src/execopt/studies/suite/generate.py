@@ -1519,10 +1519,7 @@ def build_instance(spec: Spec) -> Spec:
         # a solver stopping above the optimum is recorded in "crosscheck" but not in certified_by
     if len(certified_by) < 2:
         raise SolverError(f"{iid}: no independent solver cross-checked the {first} optimum.")
-    with np.errstate(invalid="ignore"):
-        # certify takes inf - inf in the risk gradient of a book walk at its visible depth (the
-        # stationarity of mv-frog-book-n30 comes out NaN); reported, not ours to fix here
-        cert = certify(problem, x, optimum=f)
+    cert = certify(problem, x, optimum=f)
     if not cert.feasible:
         raise SolverError(f"{iid}: the stored schedule is not feasible: {cert}.")
     tol = BOUND_RTOL * abs(f) + CROSSCHECK_ATOL_NOTIONAL * float(data["shares"]) * float(
