@@ -35,6 +35,7 @@ __all__ = [
     "solver_scaling",
     "solver_time_split",
     "stress_costs",
+    "validation_summary",
 ]
 
 _TIME_PARTS = ("t_build", "t_compile", "t_solve", "t_certify")
@@ -360,5 +361,39 @@ def oracle_capture(table: pd.DataFrame) -> Figure:
     ax.axhline(100.0, color="grey", lw=0.6, ls="--")
     ax.set_ylabel("oracle saving captured (%)")
     ax.set_title("share of the perfect-foresight saving over TWAP")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def validation_summary(runs: pd.DataFrame) -> Figure:
+    """Self-validation on the reference suite: relative gap to the certified optimum per run.
+
+    ``runs`` columns: ``method``, ``status`` (``pass``/``fail``/``n/a``), ``rel_gap``. Each
+    dot is one instance; the dashed line is the pass tolerance 1e-6; n/a runs are not drawn.
+    """
+    fig, axes = _fig(1, 1, 8.0, 4.0)
+    ax = axes[0]
+    methods = list(dict.fromkeys(runs["method"]))
+    for i, m in enumerate(methods):
+        d = runs[(runs["method"] == m) & (runs["status"] != "n/a")]
+        gap = np.maximum(np.abs(d["rel_gap"].to_numpy(dtype=float)), 1e-17)
+        ok = (d["status"] == "pass").to_numpy()
+        jitter = np.linspace(-0.2, 0.2, max(len(gap), 1))[: len(gap)]
+        ax.scatter(
+            i + jitter[ok], gap[ok], s=12, color="tab:green", label="pass" if i == 0 else None
+        )
+        ax.scatter(
+            i + jitter[~ok],
+            gap[~ok],
+            s=16,
+            color="tab:red",
+            marker="x",
+            label="fail" if i == 0 else None,
+        )
+    ax.axhline(1e-6, color="grey", ls="--", lw=0.9, label="tolerance 1e-6")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(methods)), methods)
+    ax.set_ylabel("|relative gap| to the certified optimum")
+    ax.set_title("self-validation on the reference suite (gaps below 1e-17 drawn at 1e-17)")
     ax.legend(fontsize="small")
     return fig
