@@ -138,8 +138,12 @@ def write_mbp10_csv(
 
 
 def write_lobster(
-    folder: Path, book: BookSeries, *, sep: str = ",", stem: str = "TEST_2012-06-21_34200000_"
-    "57600000", with_messages: bool = True
+    folder: Path,
+    book: BookSeries,
+    *,
+    sep: str = ",",
+    stem: str = "TEST_2012-06-21_34200000_57600000",
+    with_messages: bool = True,
 ) -> tuple[Path, Path | None]:
     """Write ``book`` as a LOBSTER order-book file (and a message file with one message per
     row: every third a visible execution, direction alternating)."""
@@ -154,9 +158,7 @@ def write_lobster(
     ob_path.write_text("\n".join(sep.join(map(str, r)) for r in ob.tolist()) + "\n")
     if not with_messages:
         return ob_path, None
-    local = (
-        pd.DatetimeIndex(np.asarray(book.ts)).tz_localize("UTC").tz_convert("America/New_York")
-    )
+    local = pd.DatetimeIndex(np.asarray(book.ts)).tz_localize("UTC").tz_convert("America/New_York")
     secs = (local - local.normalize()).total_seconds().to_numpy()
     typ = np.where(np.arange(n) % 3 == 2, 4, 1)
     direction = np.where(np.arange(n) % 2 == 0, 1, -1)

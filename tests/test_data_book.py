@@ -103,10 +103,10 @@ def test_unordered_levels_and_gaps() -> None:
 
 
 def test_report_merge_and_updates() -> None:
-    a = ValidationReport(n_rows_read=3, n_rows_kept=2, crossed=1,
-                         dropped_by_reason=(("crossed", 1),), notes=("a",))
-    b = ValidationReport(n_rows_read=2, n_rows_kept=2, timestamps_synthesised=True,
-                         notes=("b",))
+    a = ValidationReport(
+        n_rows_read=3, n_rows_kept=2, crossed=1, dropped_by_reason=(("crossed", 1),), notes=("a",)
+    )
+    b = ValidationReport(n_rows_read=2, n_rows_kept=2, timestamps_synthesised=True, notes=("b",))
     m = a.merge(b)
     assert m.n_rows_read == 5 and m.crossed == 1 and m.timestamps_synthesised
     assert m.dropped == {"crossed": 1} and m.notes == ("a", "b")
@@ -140,8 +140,9 @@ def test_longest_non_decreasing_is_maximal(values: list[int]) -> None:
     seed=st.integers(0, 2**16),
 )
 @settings(max_examples=60, deadline=None)
-def test_drop_accounts_for_every_row(n: int, crossed: set[int], negative: set[int],
-                                     seed: int) -> None:
+def test_drop_accounts_for_every_row(
+    n: int, crossed: set[int], negative: set[int], seed: int
+) -> None:
     rng = np.random.default_rng(seed)
     ts = np.sort(rng.integers(0, 10**12, n)).astype("datetime64[ns]")
     mid = 10 + rng.random(n)
@@ -162,9 +163,7 @@ def test_drop_accounts_for_every_row(n: int, crossed: set[int], negative: set[in
     assert rep.crossed == len({i for i in crossed if i < n})
 
 
-@pytest.mark.parametrize(
-    ("day", "open_utc"), [("2025-01-15", "14:30"), ("2025-07-15", "13:30")]
-)
+@pytest.mark.parametrize(("day", "open_utc"), [("2025-01-15", "14:30"), ("2025-07-15", "13:30")])
 def test_regular_hours_is_dst_aware(day: str, open_utc: str) -> None:
     h, m = map(int, open_utc.split(":"))
     base = np.datetime64(day, "ns") + np.timedelta64(h * 60 + m, "m")

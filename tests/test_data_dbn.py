@@ -13,8 +13,9 @@ from execopt.data import BookSeries, read_book, read_dbn
 from execopt.errors import DataError, InputError
 
 
-def _write_dbn(path: Path, book: BookSeries, *, instrument_id: int = 6292,
-               trade_every: int = 4) -> Path:
+def _write_dbn(
+    path: Path, book: BookSeries, *, instrument_id: int = 6292, trade_every: int = 4
+) -> Path:
     dbn = pytest.importorskip("databento_dbn", reason="optional package databento-dbn absent")
     undef = dbn.UNDEF_PRICE
     md = dbn.Metadata(
@@ -33,20 +34,33 @@ def _write_dbn(path: Path, book: BookSeries, *, instrument_id: int = 6292,
     for i in range(len(book)):
         levels = [
             dbn.BidAskPair(
-                bid_px=px(book.bid_px[i, k]), ask_px=px(book.ask_px[i, k]),
-                bid_sz=int(book.bid_sz[i, k]), ask_sz=int(book.ask_sz[i, k]),
-                bid_ct=1, ask_ct=1,
+                bid_px=px(book.bid_px[i, k]),
+                ask_px=px(book.ask_px[i, k]),
+                bid_sz=int(book.bid_sz[i, k]),
+                ask_sz=int(book.ask_sz[i, k]),
+                bid_ct=1,
+                ask_ct=1,
             )
             for k in range(book.n_levels)
         ]
         t = int(np.asarray(book.ts)[i].astype(np.int64))
         trade = i % trade_every == trade_every - 1
-        out.append(bytes(dbn.MBP10Msg(
-            publisher_id=2, instrument_id=instrument_id, ts_event=t - 1000,
-            price=px(book.ask_px[i, 0]), size=3 if trade else 100,
-            action=dbn.Action.TRADE if trade else dbn.Action.ADD,
-            side=dbn.Side.BID if trade else dbn.Side.ASK, depth=0, ts_recv=t, levels=levels,
-        )))
+        out.append(
+            bytes(
+                dbn.MBP10Msg(
+                    publisher_id=2,
+                    instrument_id=instrument_id,
+                    ts_event=t - 1000,
+                    price=px(book.ask_px[i, 0]),
+                    size=3 if trade else 100,
+                    action=dbn.Action.TRADE if trade else dbn.Action.ADD,
+                    side=dbn.Side.BID if trade else dbn.Side.ASK,
+                    depth=0,
+                    ts_recv=t,
+                    levels=levels,
+                )
+            )
+        )
     path.write_bytes(b"".join(out))
     return path
 
@@ -74,8 +88,7 @@ def test_dbn_round_trip(tmp_path: Path) -> None:
     assert read_book(path).equals(got)
 
 
-def test_dbn_bad_file_and_missing_package(tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dbn_bad_file_and_missing_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("databento_dbn", reason="optional package databento-dbn absent")
     junk = tmp_path / "junk.dbn"
     junk.write_bytes(b"this is not DBN at all")

@@ -39,8 +39,10 @@ def test_round_trip_with_messages(tmp_path: Path, sep: str) -> None:
     expected_side = np.where(np.arange(n)[is_exec] % 2 == 0, "A", "B")
     np.testing.assert_array_equal(got.trades.side, expected_side)
     np.testing.assert_allclose(got.trades.price, book.ask_px[is_exec, 0])
-    assert got.validation.action_counts == {"type_1": n - int(is_exec.sum()),
-                                            "type_4": int(is_exec.sum())}
+    assert got.validation.action_counts == {
+        "type_1": n - int(is_exec.sum()),
+        "type_4": int(is_exec.sum()),
+    }
 
 
 def test_levels_dummies_and_synthesised_timestamps(tmp_path: Path) -> None:

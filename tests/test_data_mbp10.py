@@ -21,8 +21,9 @@ from execopt.errors import DataError, InputError
 @pytest.mark.parametrize("ts_format", ["space", "iso_z", "ns"])
 def test_round_trip_both_layouts(tmp_path: Path, layout: str, ts_format: str) -> None:
     book = small_book()
-    path = write_mbp10_csv(tmp_path / "FROG_2025-04-03.csv", book, layout=layout,
-                           ts_format=ts_format)
+    path = write_mbp10_csv(
+        tmp_path / "FROG_2025-04-03.csv", book, layout=layout, ts_format=ts_format
+    )
     got = read_mbp10(path, policy="raise")
     assert got.symbol == "FROG"
     np.testing.assert_array_equal(got.ts, book.ts)
@@ -39,9 +40,7 @@ def test_round_trip_both_layouts(tmp_path: Path, layout: str, ts_format: str) ->
 
 def test_gzip_and_folder_and_glob_concatenate_in_time_order(tmp_path: Path) -> None:
     day1 = small_book(seed=1)
-    day2 = small_book(seed=2).replace(
-        ts=np.asarray(small_book(seed=2).ts) + np.timedelta64(1, "D")
-    )
+    day2 = small_book(seed=2).replace(ts=np.asarray(small_book(seed=2).ts) + np.timedelta64(1, "D"))
     folder = tmp_path / "days"
     folder.mkdir()
     # Written with names in reverse time order: the reader must sort by time, not name.
@@ -142,8 +141,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "corrupt", "reason", "message"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "corrupt", "reason", "message"), CASES, ids=[c[0] for c in CASES])
 def test_malformed_row_raises_or_is_counted(
     tmp_path: Path, name: str, corrupt: object, reason: str, message: str
 ) -> None:
@@ -225,8 +223,11 @@ def test_wrong_columns(tmp_path: Path) -> None:
     path = write_mbp10_csv(tmp_path / "x.csv", small_book(periods=1))
     text = path.read_text().replace("bid_px_00", "bidpx0", 1)
     path.write_text(text)
-    with pytest.raises(DataError, match=r"x.csv', line 1 \(header\): missing column\(s\) "
-                       r"bid_px_00.*expected a Databento MBP-10 CSV"):
+    with pytest.raises(
+        DataError,
+        match=r"x.csv', line 1 \(header\): missing column\(s\) "
+        r"bid_px_00.*expected a Databento MBP-10 CSV",
+    ):
         read_mbp10(path, policy="drop")
     other = tmp_path / "other.csv"
     other.write_text("a,b,c\n1,2,3\n")
@@ -265,6 +266,7 @@ def test_read_book_dispatches_mbp10(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- real files
+
 
 @pytest.mark.data
 def test_real_frog_day_facts() -> None:
@@ -344,8 +346,9 @@ def test_real_aapl_iso_z_and_a_corrupt_cell() -> None:
 @pytest.mark.data
 @pytest.mark.parametrize("ticker", ["CRWV", "FROG", "SOUN"])
 def test_real_samples(ticker: str) -> None:
-    book = read_mbp10(require_real("mbp10", "samples", f"{ticker}_2025-04-14_first5.csv"),
-                      policy="raise")
+    book = read_mbp10(
+        require_real("mbp10", "samples", f"{ticker}_2025-04-14_first5.csv"), policy="raise"
+    )
     assert book.symbol == ticker
     assert len(book) == 5
     assert book.n_levels == 10

@@ -30,8 +30,9 @@ def test_data_root_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         data_root()
 
 
-def test_find_data_root_falls_back_to_shared(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_find_data_root_falls_back_to_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("EXECOPT_DATA", raising=False)
     repo = tmp_path / "main"
     repo.mkdir()

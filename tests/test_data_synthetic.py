@@ -96,8 +96,7 @@ def test_spread_spike_and_volatility_regimes() -> None:
     window = (minute >= 100) & (minute < 120)
     assert spiked.spread[window].mean() == pytest.approx(4 * base.spread[window].mean(), rel=0.05)
     np.testing.assert_allclose(spiked.spread[~window], base.spread[~window])
-    calm = synthetic_book("FROG", seed=5, events_per_minute=20,
-                          volatility_regimes=[(195, 4.0)])
+    calm = synthetic_book("FROG", seed=5, events_per_minute=20, volatility_regimes=[(195, 4.0)])
     r = calm.minute_returns()
     assert np.std(r[200:]) > 2 * np.std(r[:190])
 
@@ -116,9 +115,19 @@ def test_bad_knobs_raise() -> None:
 
 
 def test_custom_preset_and_short_day() -> None:
-    p = SyntheticPreset("XYZ", mid=20.0, spread=0.03, depth_bid=500.0, depth_ask=600.0,
-                        daily_volume=1e5, daily_volatility=0.02, events_per_minute=8.0,
-                        trades_per_minute=2.0, level_gap_ticks=1.5, source="test")
+    p = SyntheticPreset(
+        "XYZ",
+        mid=20.0,
+        spread=0.03,
+        depth_bid=500.0,
+        depth_ask=600.0,
+        daily_volume=1e5,
+        daily_volatility=0.02,
+        events_per_minute=8.0,
+        trades_per_minute=2.0,
+        level_gap_ticks=1.5,
+        source="test",
+    )
     book = synthetic_book(p, seed=0, periods=60, levels=5)
     assert book.symbol == "XYZ" and book.n_levels == 5
     assert len(book.minute_snapshots(session=None)) == 60
@@ -134,15 +143,16 @@ def test_custom_preset_and_short_day() -> None:
     frac=st.floats(0.0, 1.0),
 )
 @settings(max_examples=60, deadline=None)
-def test_walk_cost_is_quadratic_plus_known_error(a: float, b: float, s: float,
-                                                 frac: float) -> None:
+def test_walk_cost_is_quadratic_plus_known_error(a: float, b: float, s: float, frac: float) -> None:
     levels = 10
     book = synthetic_book_from_impact(a, b, level_size=s, levels=levels, periods=1, mid=100.0)
     x = frac * levels * s
     r = x - s * np.floor(x / s)
     expected = a * x + b * x**2 + b * r * (s - r)
-    for px, sz, sign in ((book.ask_px[0], book.ask_sz[0], 1.0), (book.bid_px[0],
-                                                                  book.bid_sz[0], -1.0)):
+    for px, sz, sign in (
+        (book.ask_px[0], book.ask_sz[0], 1.0),
+        (book.bid_px[0], book.bid_sz[0], -1.0),
+    ):
         cost = walk_cost(sign * px, sz, sign * 100.0, x)  # selling mirrors buying
         assert cost == pytest.approx(expected, rel=1e-9, abs=1e-9)
     error = expected - (a * x + b * x**2)
@@ -173,7 +183,8 @@ def test_impact_book_edge_cases() -> None:
     exact = synthetic_book_from_impact(0.013, 0.0004, periods=2)
     for x in (10.0, 333.0, 1000.0):
         gap = walk_cost(ticked.ask_px[0], ticked.ask_sz[0], 30.0, x) - walk_cost(
-            exact.ask_px[0], exact.ask_sz[0], 30.0, x)
+            exact.ask_px[0], exact.ask_sz[0], 30.0, x
+        )
         assert 0.0 <= gap <= 0.01 * x + 1e-9
     with pytest.raises(InputError, match=">= 0"):
         synthetic_book_from_impact(-0.01, 0.001)

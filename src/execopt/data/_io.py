@@ -147,9 +147,7 @@ def line_fields(data: bytes, sep: bytes, *, block: int = 1 << 23) -> tuple[np.nd
         ends = nl if (len(chunk) and chunk[-1] == 10) else np.append(nl, len(chunk))
         begins = np.concatenate([[0], nl + 1])[: len(ends)]
         seps = np.flatnonzero(chunk == code)
-        fields.append(
-            np.searchsorted(seps, ends) - np.searchsorted(seps, begins) + 1
-        )
+        fields.append(np.searchsorted(seps, ends) - np.searchsorted(seps, begins) + 1)
         ln = ends - begins
         has_cr = np.zeros(len(ends), dtype=bool)
         nonempty = ln > 0

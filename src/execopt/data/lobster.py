@@ -127,8 +127,12 @@ def _read_table(
         raise DataError(f"file '{path}': parsed {len(values)} rows from {len(lines)} lines")
     if bad_num.any():
         i = int(np.argmax(bad_num))
-        _fail(policy, f"file '{path}', line {int(lines[i])}", "a field is not a number",
-              "fix the line or pass policy='drop'")
+        _fail(
+            policy,
+            f"file '{path}', line {int(lines[i])}",
+            "a field is not a number",
+            "fix the line or pass policy='drop'",
+        )
         dropped["bad_number"] = int(bad_num.sum())
         values, lines = values[~bad_num], lines[~bad_num]
     return values, lines, dropped, n_read
@@ -259,16 +263,15 @@ def read_lobster(
         ts = _local_to_utc(wall, tz).view(np.int64)
         types, tcounts = np.unique(msg[:, 1], return_counts=True)
         actions = tuple(
-            (f"type_{int(t)}", int(c)) for t, c in zip(types.tolist(), tcounts.tolist(), strict=True)
+            (f"type_{int(t)}", int(c))
+            for t, c in zip(types.tolist(), tcounts.tolist(), strict=True)
         )
         halts = int((msg[:, 1] == 7).sum())
         if halts:
             notes.append(f"{halts} trading-halt message(s) (type 7) in '{msg_path.name}'")
 
     locator = RowLocator((ob_path,), np.zeros(1, np.int64), lines)
-    keep, report = validate_book(
-        ts, bid_px, ask_px, bid_sz, ask_sz, policy=policy, where=locator
-    )
+    keep, report = validate_book(ts, bid_px, ask_px, bid_sz, ask_sz, policy=policy, where=locator)
     if not keep.all():
         ts, bid_px, ask_px, bid_sz, ask_sz = (a[keep] for a in (ts, bid_px, ask_px, bid_sz, ask_sz))
         if msg is not None:

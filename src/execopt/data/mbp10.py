@@ -151,9 +151,7 @@ def _floats(df: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return out, bad
 
 
-def _read_one(
-    path: Path, *, symbol: str | None, policy: Policy, ts_column: str
-) -> Part:
+def _read_one(path: Path, *, symbol: str | None, policy: Policy, ts_column: str) -> Part:
     data = read_bytes(path)
     first_nl = data.find(b"\n")
     header_line = (data if first_nl < 0 else data[:first_nl]).decode("utf-8", "replace")
@@ -181,12 +179,15 @@ def _read_one(
     if bad_shape.any():
         k = int(np.argmax(bad_shape))
         is_last = k == len(n_fields) - 1
-        problem = (
-            f"line has {int(n_fields[k])} fields, the header has {expected}"
-            + (" (the last line is truncated)" if is_last and n_fields[k] < expected else "")
+        problem = f"line has {int(n_fields[k])} fields, the header has {expected}" + (
+            " (the last line is truncated)" if is_last and n_fields[k] < expected else ""
         )
-        _fail(policy, f"file '{path}', line {k + 1}", problem,
-              "download or export the file again, or pass policy='drop' to drop such lines")
+        _fail(
+            policy,
+            f"file '{path}', line {k + 1}",
+            problem,
+            "download or export the file again, or pass policy='drop' to drop such lines",
+        )
         dropped["malformed_line"] = int(bad_shape.sum())
     body_ok = ~bad_shape & ~blank
     body_ok[0] = False
@@ -236,8 +237,12 @@ def _read_one(
     numbers, bad_num = _floats(df, num_cols)
     if bad_num.any():
         i = int(np.argmax(bad_num))
-        _fail(policy, f"file '{path}', line {int(lines[i])}", "a price or size is not a number",
-              "fix the line or pass policy='drop'")
+        _fail(
+            policy,
+            f"file '{path}', line {int(lines[i])}",
+            "a price or size is not a number",
+            "fix the line or pass policy='drop'",
+        )
     ts = _parse_ts(df[ts_col], path, lines, policy)
     bad_ts = ts == np.iinfo(np.int64).min
     drop = bad_num | bad_ts
@@ -279,7 +284,7 @@ def _read_one(
     n = len(ts)
     blocks = {}
     for k, f in enumerate(_LEVEL_FIELDS):
-        blocks[f] = np.ascontiguousarray(numbers[:, k * L:(k + 1) * L])
+        blocks[f] = np.ascontiguousarray(numbers[:, k * L : (k + 1) * L])
     price = numbers[:, 4 * L]
     size = numbers[:, 4 * L + 1]
     del numbers
@@ -407,18 +412,14 @@ def assemble_parts(
 
     ts = cat("ts")
     bid_px, ask_px, bid_sz, ask_sz = (cat(f) for f in _LEVEL_FIELDS)
-    keep, report = validate_book(
-        ts, bid_px, ask_px, bid_sz, ask_sz, policy=policy, where=locator
-    )
+    keep, report = validate_book(ts, bid_px, ask_px, bid_sz, ask_sz, policy=policy, where=locator)
     is_trade, price, size, side = cat("is_trade"), cat("price"), cat("size"), cat("side")
     notes: list[str] = []
     lost_trades = int((is_trade & ~keep).sum())
     if lost_trades:
         notes.append(f"{lost_trades:,} trade rows dropped together with their book rows")
     if not keep.all():
-        ts, bid_px, ask_px, bid_sz, ask_sz = (
-            a[keep] for a in (ts, bid_px, ask_px, bid_sz, ask_sz)
-        )
+        ts, bid_px, ask_px, bid_sz, ask_sz = (a[keep] for a in (ts, bid_px, ask_px, bid_sz, ask_sz))
         locator = locator.take(keep)
         is_trade, price, size, side = is_trade[keep], price[keep], size[keep], side[keep]
 
@@ -429,8 +430,12 @@ def assemble_parts(
         )
     if bad_tr.any():
         k = int(t_idx[np.argmax(bad_tr)])
-        _fail(policy, locator(k), f"trade with price {price[k]!r} and size {size[k]!r}",
-              "trade prices must be > 0 and sizes >= 0; pass policy='drop' to drop such trades")
+        _fail(
+            policy,
+            locator(k),
+            f"trade with price {price[k]!r} and size {size[k]!r}",
+            "trade prices must be > 0 and sizes >= 0; pass policy='drop' to drop such trades",
+        )
         t_idx = t_idx[~bad_tr]
     trades = Trades(ts[t_idx].view("datetime64[ns]"), price[t_idx], size[t_idx], side[t_idx])
 

@@ -247,7 +247,7 @@ def _minute_factor(
             raise InputError(f"{what} factor must be finite and > 0, got {factor}")
         if not 0 <= int(minute) < periods:
             raise InputError(f"{what} minute {minute} outside 0..{periods - 1}")
-        f[int(minute):] = factor
+        f[int(minute) :] = factor
     return f
 
 
@@ -433,11 +433,14 @@ def synthetic_book(
     )
     notes = [f"synthetic book from preset {p.symbol} ({P} minutes, {N:,} events)"]
     if liquidity_shift is not None:
-        notes.append(f"liquidity_shift: depth x{liquidity_shift[1]} from minute "
-                     f"{liquidity_shift[0]}")
+        notes.append(
+            f"liquidity_shift: depth x{liquidity_shift[1]} from minute {liquidity_shift[0]}"
+        )
     if spread_spike is not None:
-        notes.append(f"spread_spike: spread x{spread_spike[2]} in minutes "
-                     f"[{spread_spike[0]}, {spread_spike[1]})")
+        notes.append(
+            f"spread_spike: spread x{spread_spike[2]} in minutes "
+            f"[{spread_spike[0]}, {spread_spike[1]})"
+        )
     if volatility_regimes:
         notes.append(f"volatility_regimes: {list(volatility_regimes)}")
     return book.replace(validation=book.validation.with_updates(notes=tuple(notes)))
@@ -562,7 +565,9 @@ def synthetic_book_from_impact(
             raise InputError("volume must be >= 0")
         sel = vol > 0
         trades = Trades(
-            (minutes + np.timedelta64(30 * 10**9, "ns"))[sel], m[sel], vol[sel],
+            (minutes + np.timedelta64(30 * 10**9, "ns"))[sel],
+            m[sel],
+            vol[sel],
             np.full(int(sel.sum()), "N"),
         )
     else:

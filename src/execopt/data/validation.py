@@ -219,7 +219,9 @@ unordered_levels, one_sided, missing_levels : int
         else:
             lines.append("  dropped: none")
         if self.actions:
-            lines.append("  rows by event type: " + ", ".join(f"{k}={v:,}" for k, v in self.actions))
+            lines.append(
+                "  rows by event type: " + ", ".join(f"{k}={v:,}" for k, v in self.actions)
+            )
         if self.timestamps_synthesised:
             lines.append("  timestamps synthesised (source had none)")
         if self.forward_filled_minutes:

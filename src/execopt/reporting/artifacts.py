@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import pandas as pd
 
 __all__ = ["note_data", "save_figure", "save_table", "sha256", "write_finding"]
@@ -41,9 +42,11 @@ def save_figure(fig: Any, name: str, output_dir: str | Path) -> list[Path]:
     out = []
     for ext in ("png", "svg"):
         p = d / f"{name}.{ext}"
-        fig.savefig(
-            p, dpi=150, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else None
-        )
+        # a fixed salt makes SVG element ids, and so the file, the same on every build
+        with matplotlib.rc_context({"svg.hashsalt": "execopt"}):
+            fig.savefig(
+                p, dpi=150, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else None
+            )
         out.append(p)
     return out
 

@@ -89,7 +89,8 @@ def provenance(root: Path, parameters: dict[str, Any]) -> dict[str, Any]:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = "not installed"
-    dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
+    # reports/ is this build's own output: changes there do not make the code dirty
+    dirty = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!reports")
     return {
         "git_commit": _git(root, "rev-parse", "HEAD"),
         "git_dirty": bool(dirty and dirty != "unknown"),
