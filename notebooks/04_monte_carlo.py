@@ -25,7 +25,7 @@ from IPython.display import Markdown, display
 from execopt.data import frog_day_file
 from execopt.errors import DataError
 from execopt.reporting import figures
-from execopt.reporting.artifacts import note_data, save_figure, save_table, write_finding
+from execopt.reporting.artifacts import note_data, save_data, save_figure, save_table, write_finding
 from execopt.studies import (
     MonteCarloConfig,
     ParallelConfig,
@@ -62,7 +62,7 @@ display(
 # %%
 result = run_montecarlo(dist, config, parallel)
 save_table(result.summary, "mc_summary", output_dir)
-save_table(result.draws, "mc_draws", output_dir)
+save_data(result.draws, "mc_draws", output_dir)
 save_table(result.schedule, "mc_schedule", output_dir)
 display(Markdown("Notes: " + "; ".join(result.notes) if result.notes else "No notes."))
 display(Markdown(f"Timings: `{result.timings}`"))

@@ -4,6 +4,7 @@ Notebooks call these with the ``output_dir`` parameter the report build gives th
 
 * :func:`save_figure` writes ``figures/<name>.png`` and ``.svg``;
 * :func:`save_table` writes ``tables/<name>.csv`` and ``.md``;
+* :func:`save_data` writes raw per-draw data as ``data/<name>.csv.gz``;
 * :func:`note_data` records a data file read (path and sha256) for the provenance block;
 * :func:`write_finding` records the one-line finding shown in ``reports/index.html``.
 """
@@ -18,7 +19,7 @@ from typing import Any
 import matplotlib
 import pandas as pd
 
-__all__ = ["note_data", "save_figure", "save_table", "sha256", "write_finding"]
+__all__ = ["note_data", "save_data", "save_figure", "save_table", "sha256", "write_finding"]
 
 
 def sha256(path: str | Path) -> str:
@@ -60,6 +61,17 @@ def save_table(
     df.to_csv(csv, index=False)
     md.write_text(df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
     return [csv, md]
+
+
+def save_data(df: pd.DataFrame, name: str, output_dir: str | Path) -> Path:
+    """Save raw per-draw or per-run data (not a table meant for reading) as ``data/<name>.csv.gz``.
+
+    Tables a reader looks at go through :func:`save_table`; thousands of Monte Carlo draws as a
+    Markdown table would only be noise (and several MB).
+    """
+    p = _dir(output_dir, "data") / f"{name}.csv.gz"
+    df.to_csv(p, index=False, compression={"method": "gzip", "mtime": 0})
+    return p
 
 
 def note_data(path: str | Path, output_dir: str | Path) -> None:

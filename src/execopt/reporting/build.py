@@ -19,6 +19,7 @@ import html
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -123,6 +124,31 @@ def _provenance_html(prov: dict[str, Any], data_files: list[dict[str, str]]) -> 
     )
 
 
+#: nbconvert's page styles, identical for every report, written once next to them.
+STYLESHEET = "notebook.css"
+
+
+def _shared_stylesheet(page: str, out_root: Path) -> str:
+    """Move the ``<style>`` blocks of the page's ``<head>`` into ``reports/notebook.css``.
+
+    nbconvert inlines ~260 kB of identical CSS into every page; one shared file keeps the
+    reports small and their diffs readable. Styles scoped to an output (in ``<body>``) stay.
+    """
+    head_end = page.find("</head>")
+    if head_end < 0:
+        return page
+    head, rest = page[:head_end], page[head_end:]
+    styles = re.findall(r"<style[^>]*>.*?</style>", head, flags=re.S)
+    if not styles:
+        return page
+    css = "\n".join(re.sub(r"^<style[^>]*>|</style>$", "", s) for s in styles)
+    (out_root / STYLESHEET).write_text(css)
+    for s in styles[1:]:
+        head = head.replace(s, "")
+    head = head.replace(styles[0], f'<link rel="stylesheet" href="../{STYLESHEET}">')
+    return head + rest
+
+
 def _build_one(nb: Path, out_root: Path, params: dict[str, Any], root: Path) -> ReportResult:
     import jupytext
     import nbformat
@@ -168,6 +194,7 @@ def _build_one(nb: Path, out_root: Path, params: dict[str, Any], root: Path) -> 
         data_files = json.loads(df.read_text()) if df.exists() else []
         prov = provenance(root, p | {"output_dir": f"reports/{name}"})
         prov["data_files"] = data_files
+        body = _shared_stylesheet(body, out_root)
         body = body.replace("</body>", _provenance_html(prov, data_files) + "</body>")
         (work / "index.html").write_text(body)
         (work / "provenance.json").write_text(json.dumps(prov, indent=1, default=str))
