@@ -17,6 +17,7 @@ data_path = ""
 output_dir = "reports/_scratch"
 
 # %%
+# %matplotlib inline
 import os
 
 import pandas as pd
