@@ -28,8 +28,6 @@ Schedule CSV (:func:`read_schedule`, :func:`write_schedule`)
 from __future__ import annotations
 
 import argparse
-import csv
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,74 +214,23 @@ def write_schedule(path: Path, x: NDArray[np.float64]) -> None:
 
 
 def read_schedule(path: Path) -> NDArray[np.float64]:
-    """Read a schedule CSV (``shares`` or ``period,shares``; see the module docstring).
+    """Read a schedule CSV (``shares`` or ``period,shares``) for ``execopt certify``.
+
+    The parsing is :func:`execopt.problem.schedule_file.read_schedule_csv`, shared with
+    ``execopt validate``; a file that only says ``infeasible`` has no schedule to certify.
 
     Raises
     ------
     DataError
-        The file is missing, empty, has no ``shares`` column, or a row is malformed; the message
-        names the file and the line.
+        The file is missing, empty, has no ``shares`` column, a row is malformed, or it holds
+        no schedule; the message names the file and the line.
     """
-    import numpy as np
+    from execopt.problem.schedule_file import read_schedule_csv
 
-    path = Path(path)
-    try:
-        fh = path.open(encoding="utf-8", newline="")
-    except OSError as exc:
-        raise DataError(f"cannot read the schedule file {path}: {exc.strerror or exc}.") from None
-    with fh:
-        rows = [(i, r) for i, r in enumerate(csv.reader(fh), start=1) if any(c.strip() for c in r)]
-    if not rows:
+    sf = read_schedule_csv(path)
+    if sf.shares is None:
         raise DataError(
-            f"{path}: the file is empty; expected a header 'period,shares' or 'shares'."
+            f"{path}, line 1: the file claims the problem is infeasible; certify needs a "
+            "schedule ('period,shares' or 'shares', one row per period)."
         )
-    head_line, header = rows[0]
-    cols = [c.strip().lower() for c in header]
-    if "shares" not in cols:
-        raise DataError(
-            f"{path}, line {head_line}: no 'shares' column in the header {header!r}; expected "
-            "'period,shares' or 'shares'."
-        )
-    unknown = [c for c in cols if c not in ("period", "shares")]
-    if unknown or len(set(cols)) != len(cols):
-        raise DataError(
-            f"{path}, line {head_line}: unexpected header {header!r}; expected 'period,shares' or "
-            "'shares' (each column once)."
-        )
-    i_sh = cols.index("shares")
-    i_per = cols.index("period") if "period" in cols else None
-    if len(rows) == 1:
-        raise DataError(f"{path}: the header has no rows under it; expected one row per period.")
-    values: list[float] = []
-    first_period: int | None = None
-    for line, row in rows[1:]:
-        if len(row) != len(cols):
-            raise DataError(
-                f"{path}, line {line}: {len(row)} field(s), expected {len(cols)} "
-                f"({','.join(cols)})."
-            )
-        cell = row[i_sh].strip()
-        try:
-            v = float(cell)
-        except ValueError:
-            raise DataError(f"{path}, line {line}: shares {cell!r} is not a number.") from None
-        if not math.isfinite(v):
-            raise DataError(f"{path}, line {line}: shares {cell!r} is not a finite number.")
-        if i_per is not None:
-            pc = row[i_per].strip()
-            try:
-                t = int(pc)
-            except ValueError:
-                raise DataError(f"{path}, line {line}: period {pc!r} is not an integer.") from None
-            if first_period is None:
-                if t not in (0, 1):
-                    raise DataError(f"{path}, line {line}: periods must start at 0 or 1, got {t}.")
-                first_period = t
-            expected = first_period + len(values)
-            if t != expected:
-                raise DataError(
-                    f"{path}, line {line}: period {t} out of order, expected {expected} "
-                    "(one row per period, in order)."
-                )
-        values.append(v)
-    return np.asarray(values, dtype=np.float64)
+    return sf.shares

@@ -66,7 +66,7 @@ Conventions:
     {"version": 1, "format": 1, "count": 120, "seed": ..., "generator": {...versions...},
      "tolerances": {...}, "files": {"<id>.json": "<sha256 hex>", ...}}
 
-Schedules a solver writes back (read by :func:`execopt.studies.suite.validate.read_schedule_csv`):
+Schedules a solver writes back (read by :func:`execopt.problem.schedule_file.read_schedule_csv`):
 one CSV per instance, ``<id>.csv``, header ``shares`` (or ``period,shares``), then ``N`` rows,
 shares written with full precision (``repr``).
 """
