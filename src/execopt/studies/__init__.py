@@ -5,6 +5,9 @@ the CI-sized version), returns tidy pandas tables and never plots. The Monte Car
 through :class:`ParallelConfig` with a fixed chunking, so its results do not depend on the number
 of workers.
 
+The names below are imported on first use (PEP 562), so ``import execopt.studies.suite``
+(``execopt validate``) does not pay for SciPy's statistics, Dask and the audit.
+
 =============================  =================================================================
 module                         what
 =============================  =================================================================
@@ -18,30 +21,92 @@ module                         what
 =============================  =================================================================
 """
 
-from execopt.studies.audit import AuditConfig, AuditResult, run_audit
-from execopt.studies.cases import build_case, u_shape, volume_caps
-from execopt.studies.fitted import book_distribution, profile_bootstrap
-from execopt.studies.montecarlo import MonteCarloConfig, MonteCarloResult, run_montecarlo
-from execopt.studies.parallel import ParallelConfig, dask_client, map_chunks
-from execopt.studies.sensitivity import (
-    SensitivityConfig,
-    SensitivityResult,
-    envelope_check,
-    marginal_check,
-    run_sensitivity,
-    sweep,
-)
-from execopt.studies.solver_comparison import SolverComparisonConfig, run_solver_comparison
-from execopt.studies.stress import SCENARIOS, Scenario, StressConfig, run_stress
-from execopt.studies.stress_sim import BOOK_SCENARIOS, BookScenario, SimStressConfig, run_sim_stress
-from execopt.studies.uncertainty import (
-    BootstrapParameters,
-    NormalParameters,
-    ParameterDistribution,
-    from_fit,
-    from_intervals,
-    seed_distribution,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from execopt.studies.audit import AuditConfig, AuditResult, run_audit
+    from execopt.studies.cases import build_case, u_shape, volume_caps
+    from execopt.studies.fitted import book_distribution, profile_bootstrap
+    from execopt.studies.montecarlo import MonteCarloConfig, MonteCarloResult, run_montecarlo
+    from execopt.studies.parallel import ParallelConfig, dask_client, map_chunks
+    from execopt.studies.sensitivity import (
+        SensitivityConfig,
+        SensitivityResult,
+        envelope_check,
+        marginal_check,
+        run_sensitivity,
+        sweep,
+    )
+    from execopt.studies.solver_comparison import SolverComparisonConfig, run_solver_comparison
+    from execopt.studies.stress import SCENARIOS, Scenario, StressConfig, run_stress
+    from execopt.studies.stress_sim import (
+        BOOK_SCENARIOS,
+        BookScenario,
+        SimStressConfig,
+        run_sim_stress,
+    )
+    from execopt.studies.uncertainty import (
+        BootstrapParameters,
+        NormalParameters,
+        ParameterDistribution,
+        from_fit,
+        from_intervals,
+        seed_distribution,
+    )
+
+_LAZY: dict[str, str] = {
+    "AuditConfig": "execopt.studies.audit",
+    "AuditResult": "execopt.studies.audit",
+    "BOOK_SCENARIOS": "execopt.studies.stress_sim",
+    "BookScenario": "execopt.studies.stress_sim",
+    "BootstrapParameters": "execopt.studies.uncertainty",
+    "MonteCarloConfig": "execopt.studies.montecarlo",
+    "MonteCarloResult": "execopt.studies.montecarlo",
+    "NormalParameters": "execopt.studies.uncertainty",
+    "ParallelConfig": "execopt.studies.parallel",
+    "ParameterDistribution": "execopt.studies.uncertainty",
+    "SCENARIOS": "execopt.studies.stress",
+    "Scenario": "execopt.studies.stress",
+    "SensitivityConfig": "execopt.studies.sensitivity",
+    "SensitivityResult": "execopt.studies.sensitivity",
+    "SimStressConfig": "execopt.studies.stress_sim",
+    "SolverComparisonConfig": "execopt.studies.solver_comparison",
+    "StressConfig": "execopt.studies.stress",
+    "book_distribution": "execopt.studies.fitted",
+    "build_case": "execopt.studies.cases",
+    "dask_client": "execopt.studies.parallel",
+    "envelope_check": "execopt.studies.sensitivity",
+    "from_fit": "execopt.studies.uncertainty",
+    "from_intervals": "execopt.studies.uncertainty",
+    "map_chunks": "execopt.studies.parallel",
+    "marginal_check": "execopt.studies.sensitivity",
+    "profile_bootstrap": "execopt.studies.fitted",
+    "run_audit": "execopt.studies.audit",
+    "run_montecarlo": "execopt.studies.montecarlo",
+    "run_sensitivity": "execopt.studies.sensitivity",
+    "run_sim_stress": "execopt.studies.stress_sim",
+    "run_solver_comparison": "execopt.studies.solver_comparison",
+    "run_stress": "execopt.studies.stress",
+    "seed_distribution": "execopt.studies.uncertainty",
+    "sweep": "execopt.studies.sensitivity",
+    "u_shape": "execopt.studies.cases",
+    "volume_caps": "execopt.studies.cases",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a study's public name on first use."""
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'execopt.studies' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BOOK_SCENARIOS",
