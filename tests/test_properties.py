@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 import execopt as eo
 from execopt.errors import ConvergenceWarning
 from execopt.impact.models import ImpactModel
-from execopt.problem.certificate import FEAS_ATOL_REL
+from execopt.problem.certificate import FEAS_ATOL_REL, KKT_POINT_RTOL, certify_kkt_point
+from execopt.problem.waterfill import waterfill
 
 # ----------------------------------------------------------------------------- tolerances
 #: The exact solver against its own certificate: water-filling is exact to rounding.
@@ -353,6 +354,53 @@ def check_certify_agrees(inst: Instance) -> None:
     # a certified lower bound never exceeds the optimum
     assert c2.lower_bound <= sol.objective + obj_tol(sol.objective, EXACT_RTOL), c2
     assert c2.bound_gap >= c2.gap - obj_tol(sol.objective, EXACT_RTOL)
+
+
+@given(convex_instances())
+def test_kkt_point_certificate_matches_certify(inst: Instance) -> None:
+    """The exact solver's O(N) certificate reports what the full certify reports."""
+    check_kkt_point_certificate(inst)
+
+
+@settings(max_examples=LARGE_EXAMPLES)
+@given(convex_instances(large=True))
+def test_kkt_point_certificate_matches_certify_for_large_n(inst: Instance) -> None:
+    check_kkt_point_certificate(inst)
+
+
+def check_kkt_point_certificate(inst: Instance) -> None:
+    p = inst.problem
+    wf = waterfill(p)
+    lean = certify_kkt_point(p, wf.x, wf.lam)
+    full = eo.certify(p, wf.x, lam=wf.lam)
+    tol = obj_tol(full.objective, EXACT_RTOL)
+    event(f"algorithm: {wf.algorithm}")
+    if not wf.algorithm.endswith("breakpoints"):
+        # only the breakpoint kernels hand their answer to the O(N) certificate; for the others
+        # lam is bracketed, not exact, and it must still never overstate the lower bound
+        assert lean.lower_bound <= full.optimum + tol
+        return
+    # the claim the O(N) certificate rests on: the kernel's x is supply(lam)
+    np.testing.assert_allclose(
+        p.impact.supply(wf.lam, p.upper), wf.x, rtol=1e-9, atol=FEAS_RTOL * max(p.S, 1.0)
+    )
+    assert lean.feasible == full.feasible
+    assert lean.sum_residual == pytest.approx(full.sum_residual, abs=FEAS_RTOL * max(p.S, 1.0))
+    assert lean.objective == pytest.approx(full.objective, rel=1e-12, abs=ATOL_DOLLARS)
+    assert lean.lam == full.lam
+    assert lean.stationarity <= STAT_TOL and full.stationarity <= STAT_TOL
+    assert lean.complementarity == pytest.approx(full.complementarity, abs=tol)
+    assert lean.lower_bound == pytest.approx(full.lower_bound, abs=tol)
+    assert lean.optimum == pytest.approx(full.optimum, rel=EXACT_RTOL, abs=ATOL_DOLLARS)
+    assert lean.passed() and full.passed()
+    # a schedule that is not supply(lam) is not waved through: the full certificate runs
+    moved = perturb(p, wf.x)
+    if moved is not None and moved[1]:
+        y, _ = moved
+        c = certify_kkt_point(p, y, wf.lam)
+        assert c.stationarity > KKT_POINT_RTOL, c
+        assert c.gap is not None and c.gap > 0, c
+        assert c.lower_bound <= c.optimum + tol
 
 
 def solve_checked(p: eo.ExecutionProblem, method: str) -> eo.Solution:

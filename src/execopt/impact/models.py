@@ -25,6 +25,7 @@ share (dollars per share), ``u`` the per-period cap (shares), ``N`` the number o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -114,6 +115,11 @@ class ImpactModel:
         return True
 
     @property
+    def strictly_convex(self) -> bool:
+        """Every period's cost is strictly convex (then ``supply`` is single-valued)."""
+        return False
+
+    @property
     def batch_shape(self) -> tuple[int, ...]:
         """Leading shape of 2-D parameters ((M,) for a batch of M orders, () otherwise)."""
         shapes = [
@@ -167,6 +173,10 @@ class ImpactModel:
         out = self.cost(x).sum(axis=-1)
         return float(out) if np.ndim(out) == 0 else out
 
+    def cost_and_marginal(self, x: FloatArray) -> tuple[float, FloatArray]:
+        """``(sum_t c_t(x_t), marginal(x))`` of one schedule (models may share the work)."""
+        return float(self.cost(x).sum()), np.broadcast_to(self.marginal(x), x.shape)
+
     def params(self) -> dict[str, Any]:  # pragma: no cover - overridden
         """Parameters as JSON-ready Python values."""
         raise NotImplementedError
@@ -218,12 +228,23 @@ class QuadraticImpact(ImpactModel):
     def periods(self) -> int | None:
         return _length(self.a, self.b)
 
+    @cached_property
+    def strictly_convex(self) -> bool:
+        """Every ``b_t > 0`` (then each period's supply is linear in ``lam`` between its kinks)."""
+        return bool(np.all(self.b > 0))
+
     def cost(self, x: ArrayLike) -> FloatArray:
         x = _as_x(x)
         return self.a * x + self.b * x * x
 
     def marginal(self, x: ArrayLike) -> FloatArray:
         return self.a + 2.0 * self.b * _as_x(x)
+
+    def cost_and_marginal(self, x: FloatArray) -> tuple[float, FloatArray]:
+        # bit-identical to cost(x).sum() and marginal(x) (2 b x == (b x) + (b x) exactly), so
+        # every method's objective is summed the same way; b_t x_t is computed once
+        h = self.b * x
+        return float((self.a * x + h * x).sum()), self.a + (h + h)
 
     def supply(self, lam: float, cap: FloatArray) -> FloatArray:
         a, b = np.broadcast_arrays(self.a, self.b)
@@ -309,9 +330,20 @@ class PowerLawImpact(ImpactModel):
         """The exponent ``p`` of the total cost ``gamma x^p``."""
         return self.delta + 1.0 if self.basis == "per_share" else self.delta
 
+    @cached_property
+    def single_exponent(self) -> float | None:
+        """The exponent ``p`` when every period has the same one, else None."""
+        p = np.ravel(self.exponent)
+        return float(p[0]) if np.all(p == p[0]) else None
+
     @property
     def is_convex(self) -> bool:
         return bool(np.all(self.exponent >= 1.0))
+
+    @cached_property
+    def strictly_convex(self) -> bool:
+        """Every exponent ``p_t > 1``."""
+        return bool(np.all(self.exponent > 1.0))
 
     def require_convex(self) -> None:
         """Raise :class:`ConvexityError` if the cost is concave somewhere."""

@@ -19,6 +19,7 @@ Tolerances are module constants, named and explained below.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,7 +31,16 @@ from execopt.impact.models import ImpactModel, PiecewiseLinearImpact
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import waterfill
 
-__all__ = ["FEAS_ATOL_REL", "GAP_RTOL", "VAR_RTOL", "Certificate", "certify", "knapsack_min"]
+__all__ = [
+    "FEAS_ATOL_REL",
+    "GAP_RTOL",
+    "KKT_POINT_RTOL",
+    "VAR_RTOL",
+    "Certificate",
+    "certify",
+    "certify_kkt_point",
+    "knapsack_min",
+]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -45,6 +55,10 @@ GAP_RTOL = 1e-6
 VAR_RTOL = 1e-8
 #: A coordinate within this fraction of ``max(S/N, 1)`` shares of a bound counts as at the bound.
 ACTIVE_REL = 1e-7
+#: :func:`certify_kkt_point` reads the dual bound off the schedule only when its relative
+#: stationarity residual is below this (an exact water-filling answer has ~1e-16); above it the
+#: full :func:`certify` runs instead.
+KKT_POINT_RTOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -317,3 +331,103 @@ def certify(
         convex=convex,
         var_violation=float(var_v),
     )
+
+
+def _median(v: FloatArray) -> float:
+    """``np.median`` of a 1-D array through ``np.partition`` (a quarter of its cost at N ~ 400)."""
+    n = v.shape[0]
+    h = n // 2
+    if n % 2:
+        return float(np.partition(v, h)[h])
+    part = np.partition(v, (h - 1, h))
+    return 0.5 * float(part[h - 1] + part[h])
+
+
+def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: float) -> Certificate:
+    """Certificate of a schedule that its solver claims is ``x_t = supply_t(lam)`` (the optimum).
+
+    The exact water-filling kernels compute ``x`` exactly so. Then every ``x_t`` minimises
+    ``c_t(y) - lam y`` over ``[0, u_t]``, and the Lagrange dual that :func:`certify` evaluates
+    through ``supply`` is read off ``x`` itself: ``g(lam) = f(x) + lam (S - sum x)``. The claim
+    is checked, not assumed: feasibility, the objective, the KKT stationarity and
+    complementarity residuals are computed from ``x`` and the model's marginal cost as in
+    :func:`certify`, and when the relative stationarity residual exceeds :data:`KKT_POINT_RTOL`
+    (or the problem is not separable with strictly convex costs, so that ``supply`` is
+    single-valued, or ``x`` is infeasible or has non-finite entries) the full :func:`certify` runs instead, with the optimum recomputed. When the claim
+    holds, ``optimum`` is the schedule's own objective: it *is* the reference optimum.
+
+    It costs O(N) and about twenty NumPy calls, against about sixty for :func:`certify` (at
+    N = 390 each call costs about as much as its arithmetic): 0.02 ms instead of 0.13 ms, less
+    than the water-filling itself.
+
+    Parameters
+    ----------
+    problem : ExecutionProblem
+    schedule : ndarray of shape (N,)
+    lam : float
+        The multiplier the solver found (the marginal cost of the last share).
+
+    Returns
+    -------
+    Certificate
+    """
+    m = problem.impact
+    x = schedule
+    if (
+        problem.has_risk
+        or not m.strictly_convex
+        or not math.isfinite(lam)
+        or lam <= 0.0
+        or x.ndim != 1
+        or x.shape[0] != problem.periods
+    ):
+        return _full(problem, x, lam)
+    N, S, u = problem.periods, problem.shares, problem.upper
+    total = float(x.sum())  # NaN or inf anywhere makes the sum non-finite
+    if not math.isfinite(total):
+        return _full(problem, x, lam)
+    obj, g = m.cost_and_marginal(x)
+    d = g - lam
+    # room below each cap; 0 in uncapped periods (they have no upper multiplier)
+    room = u - x if problem.fully_capped else np.where(np.isfinite(u), u - x, 0.0)
+    if float(np.minimum(x, room).min()) < 0.0:  # below zero or above a cap: the full check
+        return _full(problem, x, lam)
+    act = ACTIVE_REL * max(S / N, 1.0)
+    # KKT: d_t <= 0 unless x_t sits at 0, d_t >= 0 unless x_t sits at its cap (see certify)
+    below = room > act if problem.fully_capped else (room > act) | ~np.isfinite(u)
+    dist = max(0.0, float(np.maximum(d * (x > act), -d * below).max()))
+    # scale = max(lam, median g) as in certify (marginal costs of convex models are >= 0); at
+    # an optimum no marginal exceeds lam by more than rounding unless periods sit at zero
+    gmax = float(g.max())
+    scale = lam if gmax <= lam * (1.0 + 1e-9) else max(lam, _median(g))
+    stat = dist / scale
+    if not stat <= KKT_POINT_RTOL:
+        return _full(problem, x, lam)
+    pos = np.maximum(d, 0.0)
+    comp = float(x @ pos) + float(room @ (pos - d))  # pos - d = max(-d, 0)
+    feas_tol = FEAS_ATOL_REL * max(S, 1.0)
+    sum_res = abs(total - S)
+    lower = obj + lam * (S - total)
+    return Certificate(
+        feasible=sum_res <= feas_tol,
+        sum_residual=sum_res,
+        bound_violation=0.0,
+        cap_violation=0.0,
+        feas_tol=feas_tol,
+        objective=obj,
+        lam=float(lam),
+        stationarity=stat,
+        complementarity=comp,
+        lower_bound=lower,
+        optimum=obj,
+        gap=0.0,
+        rel_gap=0.0,
+        bound_gap=obj - lower,
+        convex=True,
+        var_violation=0.0,
+    )
+
+
+def _full(problem: ExecutionProblem, x: FloatArray, lam: float) -> Certificate:
+    """The full :func:`certify` (with the optimum recomputed: the claim did not hold)."""
+    return certify(problem, x, lam=lam if math.isfinite(lam) else None)

@@ -11,6 +11,7 @@ per share). Glossary: ``S`` shares, ``N`` periods, ``u`` caps (shares), ``x`` th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,7 @@ class ExecutionProblem:
             )
         if not np.all(np.isfinite(sig)) or np.any(sig < 0):
             raise InputError("volatility must be finite and >= 0 (dollars per share per period).")
+        sig.flags.writeable = False  # read-only, like the caps: has_risk is computed once
         object.__setattr__(self, "volatility", float(sig) if sig.ndim == 0 else sig)
         if self.var_limit is not None:
             v = float(self.var_limit)
@@ -150,7 +152,12 @@ class ExecutionProblem:
     def capped(self) -> bool:
         return bool(np.any(np.isfinite(self._u)))
 
-    @property
+    @cached_property
+    def fully_capped(self) -> bool:
+        """Every period has a finite upper bound."""
+        return bool(np.all(np.isfinite(self._u)))
+
+    @cached_property
     def has_risk(self) -> bool:
         """True when the objective has the mean-variance term or a VaR limit."""
         sig = np.asarray(self.volatility)

@@ -25,7 +25,8 @@ This code lives in ``problem/`` (not ``solvers/``) because the certificate needs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,13 +50,15 @@ FloatArray = NDArray[np.float64]
 BISECT_RTOL = 1e-15
 #: Iteration limit of the bisection fallback (each halves the bracket).
 BISECT_MAXITER = 400
+#: The breakpoint kernel takes a Newton step on ``lam`` when ``|sum x - S|`` exceeds this
+#: (relative to ``S``); the cumulative sums usually leave ~1e-15, which is rounding already.
+POLISH_RTOL = 1e-14
 #: A breakpoint kernel's ``|sum x - S|`` above this (relative to ``max(S, 1)``) means it lost
 #: accuracy; the answer is recomputed by bisection (see :func:`kernel_solved`).
 KERNEL_RTOL = 1e-11
 
 
-@dataclass(frozen=True)
-class WaterFill:
+class WaterFill(NamedTuple):
     """Result of the exact solver: schedule ``x``, multiplier ``lam`` and the algorithm used."""
 
     x: FloatArray
@@ -84,30 +87,49 @@ def linear_supply_root(
     -------
     x, z : ndarray (N,), float
     """
+    x, z, _ = _supply_root(alpha, z0, u, S)
+    return x, z
+
+
+def _supply_root(
+    alpha: FloatArray, z0: FloatArray, u: FloatArray, S: float
+) -> tuple[FloatArray, float, float]:
+    """:func:`linear_supply_root`, also returning ``sum x`` (for :func:`kernel_solved`)."""
     N = alpha.shape[0]
     if S <= 0:
-        return np.zeros(N), float(np.min(z0))
+        return np.zeros(N), float(z0.min()), 0.0
+    # Written for N ~ 400, where each NumPy call costs about as much as its arithmetic: a
+    # fully capped problem skips the masking, differences are slices (np.diff is 4x slower),
+    # clip is minimum(maximum()) and the Newton step's slope is one dot product.
     end = z0 + u / alpha
     fin = np.isfinite(end)
-    bp = np.concatenate([z0, end[fin]])
-    ds = np.concatenate([alpha, -alpha[fin]])
+    if fin.all():
+        bp = np.concatenate((z0, end))
+        ds = np.concatenate((alpha, -alpha))
+    else:
+        bp = np.concatenate((z0, end[fin]))
+        ds = np.concatenate((alpha, -alpha[fin]))
     order = np.argsort(bp, kind="stable")
     bp = bp[order]
-    slope = np.cumsum(ds[order])
+    slope = ds[order].cumsum()
     F = np.empty_like(bp)
     F[0] = 0.0
-    np.cumsum(slope[:-1] * np.diff(bp), out=F[1:])
-    k = int(np.searchsorted(F, S, side="left")) - 1
+    (slope[:-1] * (bp[1:] - bp[:-1])).cumsum(out=F[1:])
+    k = int(F.searchsorted(S, side="left")) - 1
     k = min(max(k, 0), bp.shape[0] - 1)
-    z = bp[k] + (S - F[k]) / slope[k] if slope[k] > 0 else bp[k]
-    x = np.clip(alpha * (z - z0), 0.0, u)
-    # one Newton step removes the rounding left by the cumulative sums
-    inner = (x > 0) & (x < u)
-    sa = alpha[inner].sum()
-    if sa > 0:
-        z = z + (S - x.sum()) / sa
-        x = np.clip(alpha * (z - z0), 0.0, u)
-    return x, float(z)
+    sk = float(slope[k])
+    z = float(bp[k]) + (S - float(F[k])) / sk if sk > 0 else float(bp[k])
+    t = alpha * (z - z0)
+    x = np.minimum(np.maximum(t, 0.0), u)
+    total = float(x.sum())
+    if abs(S - total) > POLISH_RTOL * S:
+        # one Newton step removes the rounding left by the cumulative sums
+        sa = float(alpha @ ((t > 0) & (t < u)))
+        if sa > 0:
+            z = z + (S - total) / sa
+            x = np.minimum(np.maximum(alpha * (z - z0), 0.0), u)
+            total = float(x.sum())
+    return x, z, total
 
 
 def linear_supply_root_batch(
@@ -144,7 +166,7 @@ def linear_supply_root_batch(
     return x, z
 
 
-def kernel_solved(x: FloatArray, S: float) -> bool:
+def kernel_solved(x: FloatArray, S: float, total: float | None = None) -> bool:
     """Whether a breakpoint kernel's answer meets ``sum x = S`` to rounding.
 
     The kernels accumulate the supply slopes with a cumulative sum, adding each period's slope
@@ -153,7 +175,9 @@ def kernel_solved(x: FloatArray, S: float) -> bool:
     (p gamma_t)^(-1/delta) from 1e152 to 1e230 for gamma in [0.005, 0.03], and with caps the
     kernel returned a schedule 2,600 shares short. Callers fall back to bisection then.
     """
-    return bool(np.all(np.isfinite(x)) and abs(x.sum() - S) <= KERNEL_RTOL * max(S, 1.0))
+    if total is None:
+        total = float(x.sum())  # NaN or inf anywhere makes the sum non-finite
+    return math.isfinite(total) and abs(total - S) <= KERNEL_RTOL * max(S, 1.0)
 
 
 def _knapsack(
@@ -294,27 +318,25 @@ def waterfill(problem: ExecutionProblem) -> WaterFill:
 
         return solve_mean_variance(problem)
     m = problem.impact
-    if not m.is_convex:
-        return concave_vertex(problem)
     N, S, u = problem.periods, problem.shares, problem.upper
-    if isinstance(m, QuadraticImpact) and np.all(m.b > 0):
-        a = np.broadcast_to(m.a, (N,))
-        alpha = np.broadcast_to(0.5 / m.b, (N,))
-        x, lam = linear_supply_root(alpha, a, u, S)
-        if kernel_solved(x, S):
+    if isinstance(m, QuadraticImpact) and m.strictly_convex:
+        a = m.a if m.a.shape == (N,) else np.broadcast_to(m.a, (N,))
+        alpha = 0.5 / m.b
+        if alpha.shape != (N,):
+            alpha = np.broadcast_to(alpha, (N,))
+        x, lam, total = _supply_root(alpha, a, u, S)
+        if kernel_solved(x, S, total):
             return WaterFill(x, lam, "quadratic-breakpoints", 1)
-    elif (
-        isinstance(m, PowerLawImpact)
-        and np.unique(m.exponent).size == 1
-        and float(np.ravel(m.exponent)[0]) > 1
-    ):
-        p = float(np.ravel(m.exponent)[0])
+    elif not m.is_convex:
+        return concave_vertex(problem)
+    elif isinstance(m, PowerLawImpact) and m.single_exponent is not None and m.single_exponent > 1:
+        p = m.single_exponent
         d = p - 1.0
         with np.errstate(over="ignore"):
             w = np.broadcast_to((p * m.gamma) ** (-1.0 / d), (N,))
         if np.all(np.isfinite(w)):
-            x, z = linear_supply_root(w, np.zeros(N), u, S)
-            if kernel_solved(x, S):
+            x, z, total = _supply_root(w, np.zeros(N), u, S)
+            if kernel_solved(x, S, total):
                 return WaterFill(x, float(z**d) if z > 0 else 0.0, "power-breakpoints", 1)
     elif isinstance(m, PiecewiseLinearImpact):
         x, lam = _knapsack(m.slopes, m.widths, u, S)

@@ -52,7 +52,8 @@ def solve(problem: ExecutionProblem, method: Method | str = "exact", **options: 
     if not isinstance(problem, ExecutionProblem):
         raise InputError(f"solve expects an ExecutionProblem, got {type(problem).__name__}.")
     if method == "exact":
-        _no_options(method, options, set())
+        if options:
+            _no_options(method, options, set())
         return solve_exact(problem)
     if method in ("clarabel", "osqp", "scs"):
         from execopt.solvers.conic import solve_conic

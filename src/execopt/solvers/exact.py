@@ -5,7 +5,7 @@ from __future__ import annotations
 from time import perf_counter
 
 from execopt.errors import SolverError
-from execopt.problem.certificate import certify
+from execopt.problem.certificate import certify, certify_kkt_point
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import waterfill
 from execopt.solvers.solution import Solution, Timings
@@ -18,12 +18,18 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
     t0 = perf_counter()
     wf = waterfill(problem)
     t1 = perf_counter()
-    obj = problem.objective(wf.x)
-    # the breakpoint and knapsack algorithms give lam exactly; bisection only brackets it (it
-    # can land an ulp past the price of an uncapped linear period, or at 1e-119 instead of 0
-    # for a free period), so its lam is left to the certificate's KKT search
-    exact_lam = problem.is_convex and wf.algorithm != "bisection"
-    cert = certify(problem, wf.x, optimum=obj, lam=wf.lam if exact_lam else None)
+    if wf.algorithm in ("quadratic-breakpoints", "power-breakpoints"):
+        # the kernels return x = supply(lam) with lam exact: the O(N) certificate of a KKT point
+        # (it checks that claim and falls back to the full certificate if it fails)
+        cert = certify_kkt_point(problem, wf.x, wf.lam)
+        obj = cert.objective
+    else:
+        obj = problem.objective(wf.x)
+        # the knapsack gives lam exactly; bisection only brackets it (it can land an ulp past the
+        # price of an uncapped linear period, or at 1e-119 instead of 0 for a free period), so
+        # its lam is left to the certificate's KKT search
+        exact_lam = problem.is_convex and wf.algorithm != "bisection"
+        cert = certify(problem, wf.x, optimum=obj, lam=wf.lam if exact_lam else None)
     t2 = perf_counter()
     if not cert.feasible:
         # never hand back an uncertified "optimum": a water-filling bug once returned a schedule

@@ -188,7 +188,8 @@ def _constant_rows(config: AuditConfig) -> list[dict[str, Any]]:
                 f"reduction_constant_{stock}",
                 f"{stock}: slippage reduction vs equal allocation (seed's constant a, b)",
                 f"{claimed} %",
-                f"{red:.6f} % (optimum ${sol.objective:,.6f} vs equal ${eq:,.6f})",
+                # + 0.0 turns the -0.0 that rounding a -1e-14 % leaves into 0.0
+                f"{round(red, 6) + 0.0:.6f} % (optimum ${sol.objective:,.6f} vs equal ${eq:,.6f})",
                 f"a = {float(m.a)}, b = {float(m.b)} every minute; S = {S:,.0f}, N = {N}; no caps",
                 "cannot hold: with the same convex cost every minute equal allocation is the "
                 "exact optimum (Jensen), so no schedule saves anything; the exact solver's "
