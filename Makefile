@@ -83,6 +83,7 @@ lint: $(STAMP) ## ruff check, ruff format --check, mypy, import-linter layers co
 
 bench: $(STAMP) ## measure solvers on this machine; writes reports/bench/bench.json and bench.md (FAST=1: quick run)
 	$(PY) benchmarks/bench.py $(if $(filter 1,$(FAST)),--quick,)
+	$(PY) benchmarks/scs_scale.py $(if $(filter 1,$(FAST)),--instances 8,)
 
 lab: $(STAMP) ## JupyterLab on notebooks/ (jupytext py:percent files open as notebooks)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -51,3 +51,31 @@ def test_bench_quick_prints_every_section(tmp_path: Path) -> None:
     md = (tmp_path / "bench.md").read_text()
     for title in bench.SECTIONS.values():
         assert title in md
+
+
+@pytest.mark.timeout(120)
+def test_scs_scale_study_prints_both_models_and_restores_the_setting() -> None:
+    from execopt.solvers import conic
+
+    before = dict(conic.SCS_SCALE)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "scs_scale.py"), "--instances", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "SCS scale · power" in proc.stdout and "SCS scale · quadratic" in proc.stdout
+    assert "2/2" in proc.stdout  # every answer certified
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import scs_scale
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    rows = scs_scale.run("power", 2, seed=0, scales=(0.1, 0.2))
+    assert [r["scale"] for r in rows] == [0.1, 0.2]
+    assert all(r["certified"] == 2 and r["iterations"] > 0 for r in rows)
+    assert conic.SCS_SCALE == before  # the study puts the pinned setting back

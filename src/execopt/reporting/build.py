@@ -82,7 +82,7 @@ def _git(root: Path, *args: str) -> str:
 def provenance(root: Path, parameters: dict[str, Any]) -> dict[str, Any]:
     """Git commit, package versions, machine, parameters and solver settings."""
     from execopt.solvers.baselines import DE_SETTINGS, SLSQP_SETTINGS
-    from execopt.solvers.conic import SOLVER_SETTINGS
+    from execopt.solvers.conic import SCS_SCALE, SOLVER_SETTINGS
 
     versions = {}
     for pkg in PACKAGES:
@@ -100,7 +100,12 @@ def provenance(root: Path, parameters: dict[str, Any]) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "packages": versions,
         "parameters": parameters,
-        "solver_settings": {**SOLVER_SETTINGS, "slsqp": SLSQP_SETTINGS, "de": DE_SETTINGS},
+        "solver_settings": {
+            **SOLVER_SETTINGS,
+            "scs_scale_by_model": SCS_SCALE,
+            "slsqp": SLSQP_SETTINGS,
+            "de": DE_SETTINGS,
+        },
     }
 
 
