@@ -99,14 +99,15 @@ def _supply_root(
     if S <= 0:
         return np.zeros(N), float(z0.min()), 0.0
     # Written for N ~ 400, where each NumPy call costs about as much as its arithmetic: a
-    # fully capped problem skips the masking, differences are slices (np.diff is 4x slower),
+    # fully capped problem skips the masking (ends are >= z0 > -inf, so a finite sum means
+    # every end is finite), differences are slices (np.diff is 4x slower),
     # clip is minimum(maximum()) and the Newton step's slope is one dot product.
     end = z0 + u / alpha
-    fin = np.isfinite(end)
-    if fin.all():
+    if math.isfinite(float(end.sum())):  # every period capped (one reduction, no mask)
         bp = np.concatenate((z0, end))
         ds = np.concatenate((alpha, -alpha))
     else:
+        fin = np.isfinite(end)
         bp = np.concatenate((z0, end[fin]))
         ds = np.concatenate((alpha, -alpha[fin]))
     order = np.argsort(bp, kind="stable")

@@ -22,7 +22,7 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
         # the kernels return x = supply(lam) with lam exact: the O(N) certificate of a KKT point
         # (it checks that claim and falls back to the full certificate if it fails)
         cert = certify_kkt_point(problem, wf.x, wf.lam)
-        obj = cert.objective
+        obj, lam = cert.objective, wf.lam
     else:
         obj = problem.objective(wf.x)
         # the knapsack gives lam exactly; bisection only brackets it (it can land an ulp past the
@@ -30,6 +30,7 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
         # its lam is left to the certificate's KKT search
         exact_lam = problem.is_convex and wf.algorithm != "bisection"
         cert = certify(problem, wf.x, optimum=obj, lam=wf.lam if exact_lam else None)
+        lam = wf.lam if problem.is_convex else cert.lam
     t2 = perf_counter()
     if not cert.feasible:
         # never hand back an uncertified "optimum": a water-filling bug once returned a schedule
@@ -40,7 +41,6 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
             "shares); please report this problem (problem.describe()) as a bug and use "
             "method='clarabel' meanwhile."
         )
-    lam = wf.lam if problem.is_convex else cert.lam
     return Solution(
         schedule=wf.x,
         objective=obj,
