@@ -14,6 +14,9 @@ Given a problem and a schedule ``x`` from anywhere (a solver here, a production 
   bounds the suboptimality whoever produced ``x``;
 * the gap to the exact optimum (water-filling) where it is available.
 
+:func:`certify_kkt_point` reports the same quantities in O(N) for a schedule its solver claims is
+``supply(lam)`` (the exact solver's own answer), after checking that claim.
+
 Tolerances are module constants, named and explained below.
 """
 
