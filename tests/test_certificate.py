@@ -15,7 +15,13 @@ from scipy.optimize import linprog
 
 import execopt as eo
 from execopt.errors import ConvergenceWarning, InputError
-from execopt.problem.certificate import FEAS_ATOL_REL, knapsack_min
+from execopt.problem.certificate import (
+    ACTIVE_REL,
+    FEAS_ATOL_REL,
+    certify_kkt_point,
+    knapsack_min,
+)
+from execopt.problem.waterfill import waterfill
 from execopt.solvers.repair import clip_to_feasible
 
 #: Exact arithmetic identities and the exact solver's own certificate.
@@ -246,3 +252,58 @@ def test_risk_averse_certificate_uses_the_frank_wolfe_bound() -> None:
     assert slsqp.objective == pytest.approx(sol.objective, rel=SLSQP_RTOL)
     assert slsqp.objective >= c.lower_bound
     assert_allclose(slsqp.schedule.sum(), p.S, rtol=FEAS_ATOL_REL)
+
+
+# ------------------------------------------------------------ the O(N) certificate's fall-backs
+# (found by review: each used to be waved through by certify_kkt_point)
+SAME_FIELDS = ("feasible", "objective", "optimum", "gap", "lower_bound", "stationarity",
+               "complementarity")  # fmt: skip
+
+
+def _same_as_certify(p: eo.ExecutionProblem, x: np.ndarray, lam: float) -> eo.Certificate:
+    fast, full = certify_kkt_point(p, x, lam), eo.certify(p, x, lam=lam)
+    for k in SAME_FIELDS:
+        assert getattr(fast, k) == pytest.approx(getattr(full, k), rel=1e-12, nan_ok=True), k
+    assert fast.passed() == full.passed()
+    return fast
+
+
+def test_kkt_point_certificate_catches_periods_just_inside_the_active_band() -> None:
+    """x_t = 0.99 act shares in 90 expensive periods: stationarity skips them as 'at 0'; the
+    complementarity residual does not, and the schedule is not called optimal."""
+    N, lam = 100, 0.02
+    a = np.full(N, 1.0)
+    a[:10] = 0.01
+    b = np.full(N, 1e-3)
+    x = np.zeros(N)
+    x[:10] = (lam - a[:10]) / (2 * b[:10])  # 5 shares each: optimal for the cheap periods
+    act = ACTIVE_REL * max(float(x.sum()) / N, 1.0)
+    x[10:] = 0.99 * act
+    p = eo.ExecutionProblem(float(x.sum()), eo.QuadraticImpact(a=a, b=b), periods=N)
+    c = _same_as_certify(p, x, lam)
+    assert not c.passed()
+    assert c.gap is not None and c.gap > 0
+    assert c.lower_bound < c.objective
+
+
+def test_kkt_point_certificate_recomputes_the_optimum_when_the_total_is_wrong() -> None:
+    rng = np.random.default_rng(0)
+    m = eo.QuadraticImpact(a=rng.uniform(0.01, 0.05, 20), b=rng.uniform(1e-4, 1e-3, 20))
+    wf = waterfill(eo.ExecutionProblem(1000.0, m, periods=20))
+    p = eo.ExecutionProblem(2000.0, m, periods=20)  # the schedule trades half of S
+    c = _same_as_certify(p, wf.x, wf.lam)
+    assert not c.feasible and c.sum_residual == pytest.approx(1000.0)
+    assert c.optimum == pytest.approx(eo.solve(p).objective)
+
+
+def test_kkt_point_certificate_does_not_turn_a_nan_residual_into_zero() -> None:
+    """gamma x^201 overflows: inf * 0 = NaN in the stationarity used to become 0 via max()."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = eo.ExecutionProblem(
+            2000.0, eo.PowerLawImpact(gamma=1.0, delta=200.0), periods=2, cap=[1000.0, 1e6]
+        )
+        c = certify_kkt_point(p, np.array([1000.0, 1000.0]), 1.0)
+        assert not np.isfinite(c.stationarity) and not c.passed()
+        with pytest.raises(InputError, match="overflows float64"):
+            eo.solve(p, "exact")

@@ -338,7 +338,9 @@ def waterfill(problem: ExecutionProblem) -> WaterFill:
         if np.all(np.isfinite(w)):
             x, z, total = _supply_root(w, np.zeros(N), u, S)
             if kernel_solved(x, S, total):
-                return WaterFill(x, float(z**d) if z > 0 else 0.0, "power-breakpoints", 1)
+                with np.errstate(over="ignore"):  # lam = z^d can overflow (delta = 200): inf
+                    lam = float(np.power(z, d)) if z > 0 else 0.0
+                return WaterFill(x, lam, "power-breakpoints", 1)
     elif isinstance(m, PiecewiseLinearImpact):
         x, lam = _knapsack(m.slopes, m.widths, u, S)
         return WaterFill(x, lam, "piecewise-knapsack", 1)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from time import perf_counter
 
-from execopt.errors import SolverError
+from execopt.errors import InputError, SolverError
 from execopt.problem.certificate import certify, certify_kkt_point
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import waterfill
@@ -32,6 +33,12 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
         cert = certify(problem, wf.x, optimum=obj, lam=wf.lam if exact_lam else None)
         lam = wf.lam if problem.is_convex else cert.lam
     t2 = perf_counter()
+    if not math.isfinite(obj):
+        raise InputError(
+            f"the optimal schedule's impact cost overflows float64 (objective {obj}): the "
+            "parameters are badly scaled for these order sizes (e.g. a huge exponent or gamma); "
+            "express shares in lots or costs in larger units."
+        )
     if not cert.feasible:
         # never hand back an uncertified "optimum": a water-filling bug once returned a schedule
         # summing to more than S with status "optimal"
