@@ -52,8 +52,8 @@ CONIC_METHODS = ("clarabel", "osqp", "scs")
 #: 0.1, everywhere else). ``make bench`` runs ``benchmarks/scs_scale.py``: on 80 random instances
 #: of each model (N = 30 to 1,000, caps or none, time-varying parameters), scaled as here (shares
 #: by S/N, cost by C), 0.2 took 29 % less SCS time than 0.1 on the quadratic, every answer within
-#: 2e-10 of the exact optimum. On the power cone no scale helped consistently (0.15: +1 %, 0.2:
-#: +52 % in total, dominated by a few N = 1,000 instances), so it keeps the default.
+#: 2e-10 of the exact optimum. On the power cone no scale helped consistently (0.15: +1 to +3 %,
+#: 0.2: about +50 % in total, dominated by a few N = 1,000 instances), so it keeps the default.
 SCS_SCALE: dict[str, float] = {"quadratic": 0.2}
 
 #: Solver settings, pinned here. On the scaled problem these give objective gaps below 1e-8
@@ -158,16 +158,16 @@ def _cone_only(m: ImpactModel) -> bool:
     )
 
 
+def _risk_terms(problem: ExecutionProblem) -> bool:
+    """The formulation has a mean-variance term or a VaR cone (even with zero volatility)."""
+    return problem.risk_aversion > 0 or problem.var_limit is not None
+
+
 def _diagonal_qp(problem: ExecutionProblem) -> bool:
     """Quadratic impact with every ``b_t > 0`` and no risk term: the change of variables
     ``w_t = sqrt(b_t) y_t`` makes the Hessian the identity (see :func:`_build_diagonal`)."""
     m = problem.impact
-    return (
-        isinstance(m, QuadraticImpact)
-        and bool(np.all(m.b > 0))
-        and problem.risk_aversion == 0
-        and problem.var_limit is None
-    )
+    return isinstance(m, QuadraticImpact) and m.strictly_convex and not _risk_terms(problem)
 
 
 def _build_diagonal(problem: ExecutionProblem) -> _Compiled:
@@ -227,7 +227,7 @@ def _build(problem: ExecutionProblem, method: str) -> _Compiled:
     y = cp.Variable(N, name="y")
     S_p = cp.Parameter(name="S", nonneg=True)
     cons = [cp.sum(y) == S_p]
-    risk = problem.risk_aversion > 0 or problem.var_limit is not None
+    risk = _risk_terms(problem)
     if not isinstance(m, PiecewiseLinearImpact) and (risk or not _cone_only(m)):
         # (piecewise: y >= 0 follows from z >= 0; power cones: see _cone_only)
         cons.append(y >= 0)
@@ -305,7 +305,7 @@ def _build(problem: ExecutionProblem, method: str) -> _Compiled:
         raise SolverError(f"no cvxpy formulation for {type(m).__name__}.")
 
     objective = cost
-    if problem.risk_aversion > 0 or problem.var_limit is not None:
+    if risk:
         R = cp.cumsum(y[::-1])[::-1] - y  # shares left after each period, sum_{j>t} y_j
         if problem.risk_aversion > 0:
             rk_p = cp.Parameter(N, name="sqrt_risk", nonneg=True)
@@ -500,8 +500,7 @@ def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = Fa
     settings = dict(SOLVER_SETTINGS[method])
     if method == "osqp":
         settings = _osqp_settings(settings)
-    risk = problem.risk_aversion > 0 or problem.var_limit is not None
-    if method == "scs" and not risk and problem.impact.kind in SCS_SCALE:
+    if method == "scs" and not _risk_terms(problem) and problem.impact.kind in SCS_SCALE:
         settings.setdefault("scale", SCS_SCALE[problem.impact.kind])
     run = _run(comp, problem, method, s, C, settings, warm_start)
     x_raw = run.y * s
