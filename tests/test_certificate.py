@@ -97,9 +97,20 @@ def test_exact_certificate_fields() -> None:
 
 def test_optimum_argument_skips_the_exact_solve() -> None:
     p = eo.ExecutionProblem(100.0, eo.QuadraticImpact(0.01, 1e-3), periods=4)
-    c = eo.certify(p, p.equal_allocation(), optimum=123.0)
-    assert c.optimum == 123.0
-    assert c.gap == pytest.approx(p.objective(p.equal_allocation()) - 123.0)
+    given = 3.5 - 1e-9  # the optimum (equal allocation, 3.5 dollars), as a caller might round it
+    c = eo.certify(p, p.equal_allocation(), optimum=given)
+    assert c.optimum == given and c.optimum_source == "given"
+    assert c.gap == pytest.approx(p.objective(p.equal_allocation()) - given)
+
+
+@pytest.mark.parametrize("bad", [1e12, -1e12, float("nan")])
+def test_a_wrong_optimum_argument_is_refused(bad: float) -> None:
+    """Regression (issue 11, item 8): certify(optimum=1e12) passed a 23 %-suboptimal schedule.
+    An optimum above a feasible schedule's objective, below the certified lower bound, or not
+    finite cannot be the optimum: refused, never trusted."""
+    p = eo.ExecutionProblem(100.0, eo.QuadraticImpact(0.01, 1e-3), periods=4)
+    with pytest.raises(eo.errors.InputError, match="not the optimum"):
+        eo.certify(p, [40.0, 20.0, 20.0, 20.0], optimum=bad)
 
 
 # ----------------------------------------------------------------------------- infeasible

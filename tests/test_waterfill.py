@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose
 
 import execopt as eo
 from execopt.errors import NotSupportedError
+from execopt.problem.optimum import exact_optimum
 from execopt.problem.waterfill import (
     concave_vertex,
     linear_supply_root,
@@ -271,14 +272,14 @@ def test_risk_terms_use_the_banded_mean_variance_solver() -> None:
     p = eo.ExecutionProblem(
         1000.0, eo.QuadraticImpact(0.01, 1e-3), periods=5, risk_aversion=1e-6, volatility=0.05
     )
-    wf = waterfill(p)
+    wf = exact_optimum(p)  # the one dispatcher of the exact method
     assert wf.algorithm == "mean-variance-banded"
     assert wf.x.sum() == pytest.approx(1000.0)
     q = eo.ExecutionProblem(
         1000.0, eo.PowerLawImpact(0.01, 0.5), periods=5, risk_aversion=1e-6, volatility=0.05
     )
     with pytest.raises(NotSupportedError, match="clarabel"):
-        waterfill(q)
+        exact_optimum(q)
 
 
 # ----------------------------------------------------------------------------- kernels

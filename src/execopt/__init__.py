@@ -12,7 +12,12 @@ True
 """
 
 from execopt import errors, presets
-from execopt.impact.models import PiecewiseLinearImpact, PowerLawImpact, QuadraticImpact
+from execopt.impact.base import ImpactModel, model_from_dict, register_model
+from execopt.impact.composite import SumImpact
+from execopt.impact.fees import PerShareFee
+from execopt.impact.piecewise import PiecewiseLinearImpact
+from execopt.impact.power import PowerLawImpact
+from execopt.impact.quadratic import QuadraticImpact
 from execopt.problem.certificate import Certificate, certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.solvers.api import METHODS, solve, solve_batch
@@ -24,15 +29,20 @@ __all__ = [
     "METHODS",
     "Certificate",
     "ExecutionProblem",
+    "ImpactModel",
+    "PerShareFee",
     "PiecewiseLinearImpact",
     "PowerLawImpact",
     "QuadraticImpact",
     "Solution",
+    "SumImpact",
     "Timings",
     "__version__",
     "certify",
     "errors",
+    "model_from_dict",
     "presets",
+    "register_model",
     "solve",
     "solve_batch",
 ]

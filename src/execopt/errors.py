@@ -11,7 +11,6 @@ __all__ = [
     "ConvergenceWarning",
     "ConvexityError",
     "DataError",
-    "DataScaleWarning",
     "ExecoptError",
     "ExecoptWarning",
     "InfeasibleError",
@@ -55,7 +54,3 @@ class ExecoptWarning(UserWarning):
 
 class ConvergenceWarning(ExecoptWarning):
     """A baseline optimiser stopped without meeting its convergence criterion."""
-
-
-class DataScaleWarning(ExecoptWarning):
-    """The data spans many orders of magnitude; results may be inaccurate."""

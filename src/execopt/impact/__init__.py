@@ -1,32 +1,46 @@
-"""Impact models (and, from the data issue, book walks and estimators)."""
+"""Impact: the cost models (the model seam), book walks, estimators, profiles and fit files."""
 
+from execopt.impact.base import (
+    Canon,
+    ImpactModel,
+    LinearSupply,
+    Segments,
+    Units,
+    model_from_dict,
+    register_model,
+    registered_models,
+)
 from execopt.impact.bookwalk import BookWalk, book_curve, book_impact, walk_book, walk_cost
+from execopt.impact.composite import SumImpact
 from execopt.impact.estimation import PowerLawFit, QuadraticFit, fit_book, size_grid
+from execopt.impact.fees import PerShareFee
 from execopt.impact.fitjson import (
     fit_to_dict,
     impact_from_fit_json,
     read_fit_json,
     write_fit_json,
 )
-from execopt.impact.models import (
-    TWO_READINGS,
-    ImpactModel,
-    PiecewiseLinearImpact,
-    PowerLawImpact,
-    QuadraticImpact,
-)
+from execopt.impact.piecewise import PiecewiseLinearImpact
+from execopt.impact.power import TWO_READINGS, PowerLawImpact
 from execopt.impact.profiles import ImpactProfile, fit_profile, fit_profile_costs
+from execopt.impact.quadratic import QuadraticImpact
 
 __all__ = [
     "TWO_READINGS",
     "BookWalk",
+    "Canon",
     "ImpactModel",
     "ImpactProfile",
+    "LinearSupply",
+    "PerShareFee",
     "PiecewiseLinearImpact",
     "PowerLawFit",
     "PowerLawImpact",
     "QuadraticFit",
     "QuadraticImpact",
+    "Segments",
+    "SumImpact",
+    "Units",
     "book_curve",
     "book_impact",
     "fit_book",
@@ -34,7 +48,10 @@ __all__ = [
     "fit_profile_costs",
     "fit_to_dict",
     "impact_from_fit_json",
+    "model_from_dict",
     "read_fit_json",
+    "register_model",
+    "registered_models",
     "size_grid",
     "walk_book",
     "walk_cost",

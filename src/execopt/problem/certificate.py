@@ -30,12 +30,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from execopt.errors import ExecoptError, InputError
-from execopt.impact.models import ImpactModel, PiecewiseLinearImpact
 from execopt.problem.execution_problem import ExecutionProblem
-from execopt.problem.waterfill import waterfill
+from execopt.problem.optimum import exact_optimum
 
 __all__ = [
     "FEAS_ATOL_REL",
+    "GAP_ATOL",
     "GAP_RTOL",
     "KKT_POINT_RTOL",
     "VAR_RTOL",
@@ -51,8 +51,14 @@ BoolArray = NDArray[np.bool_]
 #: Feasibility tolerance relative to ``max(S, 1)`` shares: 1e-9 of the order, i.e. 1e-5 shares
 #: for a 10,000-share order. Solvers here return schedules exact to rounding after clip-and-certify.
 FEAS_ATOL_REL = 1e-9
-#: Default relative objective gap for ``Certificate.passed``.
+#: Default relative objective gap for ``Certificate.passed``: the objective may exceed the
+#: reference (the exact optimum, or the certified lower bound when no exact optimum exists) by
+#: ``GAP_RTOL * |reference| + GAP_ATOL`` dollars.
 GAP_RTOL = 1e-6
+#: The absolute part of that test, dollars: only for optima at or near zero (an S = 0 problem,
+#: a free period); a trillionth of a dollar, so no relative error above 1e-6 hides behind it
+#: for any objective above one cent.
+GAP_ATOL = 1e-12
 #: Tolerance on the value-at-risk limit, relative to ``var_limit``: the conic back-ends meet the
 #: second-order cone to ~1e-10 relative after repair.
 VAR_RTOL = 1e-8
@@ -95,8 +101,13 @@ class Certificate:
         Whether the problem is convex (KKT residuals and the dual bound are meaningful).
     var_violation : float
         Dollars by which the schedule's value at risk exceeds ``var_limit`` (0 without a limit).
-        KKT residuals and the lower bound ignore the VaR constraint, so when it binds they are
-        conservative (stationarity > 0, lower bound below the optimum).
+    var_multiplier : float
+        The multiplier ``mu >= 0`` of a binding VaR limit (0 when it does not bind): the KKT
+        residuals use ``grad f + mu grad VaR`` and the lower bound is the Frank–Wolfe bound of
+        the Lagrangian ``f + mu (VaR - limit)``, valid for any ``mu >= 0`` (weak duality).
+    optimum_source : {"exact", "given", None}
+        Where ``optimum`` came from: the exact dispatcher, the caller (checked against the
+        bounds), or nowhere.
     """
 
     feasible: bool
@@ -115,9 +126,12 @@ class Certificate:
     bound_gap: float
     convex: bool
     var_violation: float = 0.0
+    var_multiplier: float = 0.0
+    optimum_source: str | None = None
 
-    def passed(self, rtol: float = GAP_RTOL, atol: float = 1e-9) -> bool:
-        """Feasible, and within ``rtol`` of the optimum (or of the lower bound if none)."""
+    def passed(self, rtol: float = GAP_RTOL, atol: float = GAP_ATOL) -> bool:
+        """Feasible, and ``objective - reference <= rtol |reference| + atol`` (dollars), the
+        reference being the exact optimum, or the certified lower bound when there is none."""
         if not self.feasible or not np.isfinite(self.objective):
             return False
         ref = self.optimum if self.optimum is not None else self.lower_bound
@@ -173,6 +187,20 @@ def _kkt_distance(
     return float(max(np.max(np.maximum(L - lam, lam - U)), 0.0))
 
 
+def _risk_multiplier(g: FloatArray, gv: FloatArray, at0: BoolArray, atU: BoolArray) -> float:
+    """The VaR multiplier ``mu >= 0`` that best makes ``g + mu gv`` constant on the periods
+    strictly inside their bounds (least squares; the KKT conditions of a binding limit)."""
+    inner = ~at0 & ~atU
+    if inner.sum() < 2:
+        return 0.0
+    gi, vi = g[inner] - g[inner].mean(), gv[inner] - gv[inner].mean()
+    den = float(vi @ vi)
+    if not den > 0 or not math.isfinite(den):
+        return 0.0
+    mu = -float(gi @ vi) / den
+    return mu if mu > 0 and math.isfinite(mu) else 0.0
+
+
 def certify(
     problem: ExecutionProblem,
     schedule: ArrayLike,
@@ -188,7 +216,9 @@ def certify(
     schedule : array_like of shape (N,)
         Shares per period.
     optimum : float, optional
-        The exact optimum if already known (skips recomputing it).
+        The exact optimum if already known (skips recomputing it). It is checked against the
+        certificate's own bounds: a value above the objective of a feasible ``schedule`` or below
+        the solver-free lower bound (beyond :data:`GAP_RTOL`) raises :class:`InputError`.
     lam : float, optional
         A multiplier to certify with (the exact solver passes its own); by default the
         multiplier most consistent with the KKT conditions of ``schedule`` is searched for.
@@ -200,9 +230,12 @@ def certify(
     Raises
     ------
     InputError
-        If the schedule has the wrong length or contains NaN/inf.
+        If the schedule is not numeric, has the wrong length, contains NaN/inf, or the given
+        ``optimum`` contradicts the bounds.
     """
-    x = np.asarray(schedule, dtype=np.float64)
+    if not isinstance(problem, ExecutionProblem):
+        raise InputError(f"certify expects an ExecutionProblem, got {type(problem).__name__}.")
+    x = _schedule_array(schedule)
     N, S, u = problem.periods, problem.shares, problem.upper
     if x.ndim != 1 or x.shape[0] != N:
         raise InputError(
@@ -219,13 +252,15 @@ def certify(
     cap_v = float(max(0.0, np.max(x - u)))
     feasible = sum_res <= feas_tol and bound_v <= feas_tol and cap_v <= feas_tol
     var_v = 0.0
-    if problem.var_limit is not None:
-        # the VaR limit is a constraint too: a schedule that breaks it is not feasible (it used
-        # to be certified feasible whatever its value at risk)
-        var_v = max(0.0, problem.value_at_risk(x) - problem.var_limit)
-        feasible = feasible and var_v <= VAR_RTOL * problem.var_limit
+    for lim in problem.limits:
+        # the VaR limit is a constraint too: a schedule that breaks it is not feasible
+        var_v = max(var_v, lim.violation(x))
+        feasible = feasible and var_v <= VAR_RTOL * lim.limit
     m = problem.impact
-    obj = problem.objective(np.clip(x, 0.0, None))
+    # One tolerance decides feasibility and cost: a schedule within feas_tol of a bound (a book
+    # walk's visible depth included) is costed at the bound, not at +inf beyond the depth.
+    xc = np.clip(x, 0.0, u) if cap_v <= feas_tol else np.clip(x, 0.0, None)
+    obj = problem.objective(xc)
     convex = problem.is_convex
 
     lam_given = lam
@@ -237,31 +272,39 @@ def certify(
         act = ACTIVE_REL * max(S / N, 1.0)
         at0 = x <= act
         atU = x >= u - act
-        xc = np.clip(x, 0.0, u)
+        xb = np.clip(x, 0.0, u)
         # For a book walk, one-sided derivatives are taken `act` shares to either side (an
         # epsilon-subdifferential): a kink within `act` of x_t counts as reached, exactly as a
         # bound within `act` does. Evaluated at x itself, a schedule 1e-9 shares off a kink
         # (any interior-point answer) showed stationarity ~1 and a dual bound 3 % below the
         # optimum although it was optimal to 1e-9. Smooth costs have no kinks and keep x.
-        eps = act if isinstance(m, PiecewiseLinearImpact) else 0.0
-        g_right = np.broadcast_to(m.marginal(np.minimum(xc + eps, u)), (N,)).astype(float)
-        if type(m).marginal_left is ImpactModel.marginal_left:  # smooth: one derivative
+        eps = 0.0 if m.smooth else act
+        g_right = np.broadcast_to(m.marginal(np.minimum(xb + eps, u)), (N,)).astype(float)
+        if m.smooth:
             g_left = g_right
         else:
-            g_left = np.broadcast_to(m.marginal_left(np.maximum(xc - eps, 0.0)), (N,)).astype(float)
-        if problem.risk_aversion > 0:
-            # gradient of the risk term alone (subtracting the impact part from the full gradient
-            # gave inf - inf = NaN at a book walk's full depth)
-            wR = problem.sigma2 * problem.remaining(xc)
-            risk_grad = -2.0 * problem.risk_aversion * np.cumsum(wR[::-1])[::-1]
-            g_right = g_right + risk_grad
-            g_left = g_left + risk_grad
+            g_left = np.broadcast_to(m.marginal_left(np.maximum(xb - eps, 0.0)), (N,)).astype(float)
+        if problem.terms:
+            # gradients of the non-separable terms alone (subtracting the impact part from the
+            # full gradient gave inf - inf = NaN at a book walk's full depth)
+            tg = np.sum([t.gradient(xb) for t in problem.terms], axis=0)
+            g_right = g_right + tg
+            g_left = g_left + tg
+        mu = 0.0
+        if problem.limits:
+            # a binding VaR limit: its multiplier enters the KKT conditions and the bound
+            lim = problem.limits[0]
+            if lim.value_at_risk(xb) >= lim.limit * (1.0 - 1e-6):
+                gv = lim.constraint_gradient(xb)
+                mu = _risk_multiplier(0.5 * (g_left + g_right), gv, at0, atU)
+                g_right = g_right + mu * gv
+                g_left = g_left + mu * gv
         has_lam = lam_given is not None and bool(np.isfinite(lam_given))
         if lam_given is not None and has_lam:
             cands = [float(lam_given)]
         else:
             cands = _lam_candidates(g_left, g_right, at0, atU)
-        if not problem.has_risk:
+        if problem.separable:
 
             def dual(c: float) -> float:
                 """Lagrange dual g(c) = c S + sum_t min_{0<=y<=u_t} (c_t(y) - c y)."""
@@ -302,23 +345,37 @@ def certify(
             c1 = np.where(np.isfinite(g_right), x * np.maximum(0.0, g_left - lam), 0.0)
             c2 = (fin_u - x) * np.maximum(0.0, lam - g_right)
         comp = float(np.sum(np.abs(c1)) + np.sum(np.abs(np.nan_to_num(c2))))
-        if problem.has_risk:
-            g = problem.gradient(np.clip(x, 0.0, u))
+        if not problem.separable:
+            # Frank-Wolfe bound of the Lagrangian f + mu (VaR - L) over the capped simplex: for
+            # any mu >= 0 its minimum bounds the optimum from below (weak duality), and its
+            # linearisation at x bounds that minimum (convexity)
+            g = problem.gradient(xb)
+            lag = obj
+            if mu > 0:
+                lim = problem.limits[0]
+                g = g + mu * lim.constraint_gradient(xb)
+                lag = obj + mu * (lim.value_at_risk(xb) - lim.limit)
             if np.all(np.isfinite(g)):
-                lower = obj - (float(g @ x) - knapsack_min(g, u, S))
+                lower = min(lag - (float(g @ xb) - knapsack_min(g, u, S)), lag)
+    optimum_given = optimum is not None
     if optimum is None:
         try:
-            optimum = problem.objective(waterfill(problem).x)
+            optimum = problem.objective(exact_optimum(problem).x)
         except ExecoptError:
             optimum = None
+    elif convex:
+        tol = GAP_RTOL * max(abs(float(optimum)), abs(obj)) + GAP_ATOL
+        too_high = feasible and float(optimum) > obj + tol
+        too_low = float(optimum) < lower - tol
+        if too_high or too_low or not math.isfinite(float(optimum)):
+            raise InputError(
+                f"the optimum given ({float(optimum):.10g} dollars) is not the optimum of this "
+                f"problem: it is {'above the objective of this feasible schedule' if too_high else 'below the certified lower bound' if too_low else 'not finite'} "
+                f"(objective {obj:.10g}, lower bound {lower:.10g}). Leave optimum=None to have "
+                "it computed."
+            )
     gap = None if optimum is None else float(obj - optimum)
-    rel = (
-        None
-        if optimum is None
-        else float(gap / max(abs(optimum), 1e-300))
-        if gap is not None
-        else None
-    )
+    rel = None if optimum is None or gap is None else float(gap / max(abs(optimum), 1e-300))
     return Certificate(
         feasible=bool(feasible),
         sum_residual=sum_res,
@@ -336,7 +393,21 @@ def certify(
         bound_gap=float(obj - lower),
         convex=convex,
         var_violation=float(var_v),
+        var_multiplier=float(mu) if convex else 0.0,
+        optimum_source="given" if optimum_given else ("exact" if optimum is not None else None),
     )
+
+
+def _schedule_array(schedule: ArrayLike) -> FloatArray:
+    """A schedule as a float array, refusing strings, None and non-numeric entries."""
+    if isinstance(schedule, (str, bytes)) or schedule is None:
+        raise InputError(
+            f"schedule must be an array of shares (one per period), got {type(schedule).__name__}."
+        )
+    try:
+        return np.asarray(schedule, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"schedule must be an array of numbers of shares ({exc}).") from None
 
 
 def _median(v: FloatArray) -> float:
@@ -382,7 +453,7 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
     m = problem.impact
     x = schedule
     if (
-        problem.has_risk
+        not problem.separable
         or not m.strictly_convex
         or not math.isfinite(lam)
         or lam <= 0.0

@@ -1,16 +1,21 @@
-"""The execution problem: split ``S`` shares over ``N`` periods at minimum impact cost.
+"""The execution problem: split ``S`` shares over ``N`` periods at minimum cost.
 
-    minimise   sum_t c_t(x_t) + k sigma^2 sum_t R_t^2
-    subject to sum_t x_t = S,   0 <= x_t <= u_t,   [ z sigma ||R||_2 <= var_limit ]
+    minimise   sum_t c_t(x_t) + [k sum_t sigma_t^2 R_t^2] + [further terms]
+    subject to sum_t x_t = S,   0 <= x_t <= u_t,   [ z ||sigma R||_2 <= var_limit ]
 
 with ``R_t = S - sum_{s<=t} x_s`` the shares still to trade after period ``t`` (the Almgren–Chriss
 mean-variance term, ``k`` the risk aversion, ``sigma`` the per-period price volatility in dollars
-per share). Glossary: ``S`` shares, ``N`` periods, ``u`` caps (shares), ``x`` the schedule.
+per share). The objective is a sum of terms (:mod:`execopt.problem.terms`): the separable impact
+model and the non-separable terms the problem's options add. Glossary: ``S`` shares, ``N``
+periods, ``u`` caps (shares), ``x`` the schedule.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
@@ -18,11 +23,37 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from execopt.errors import InfeasibleError, InputError
-from execopt.impact.models import ImpactModel, PiecewiseLinearImpact
+from execopt.impact.base import ImpactModel, decode_array, encode_array, model_from_dict
+from execopt.problem.terms import MeanVarianceRisk, Term, VaRLimit, remaining
 
-__all__ = ["ExecutionProblem"]
+__all__ = ["ExecutionProblem", "as_real"]
 
 FloatArray = NDArray[np.float64]
+
+
+def as_real(name: str, v: Any, *, what: str) -> float:
+    """``v`` as a float, refusing bools, strings, None and non-scalars with :class:`InputError`."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, np.ndarray)):
+        raise InputError(f"{name} must be {what}, got {type(v).__name__} {v!r}.")
+    if isinstance(v, np.ndarray):
+        if v.ndim != 0 or v.dtype.kind not in "iuf":
+            raise InputError(f"{name} must be {what} (a scalar), got an array of shape {v.shape}.")
+    return float(v)
+
+
+def _array_arg(name: str, v: Any, N: int, *, what: str) -> FloatArray:
+    """A scalar or length-N numeric argument as a float array (shape () or (N,))."""
+    if isinstance(v, (bool, np.bool_, str, bytes)) or v is None:
+        raise InputError(f"{name} must be {what}, got {type(v).__name__} {v!r}.")
+    try:
+        a = np.array(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be {what}, got {type(v).__name__} {v!r}.") from None
+    if a.ndim > 1 or (a.ndim == 1 and a.shape[0] != N):
+        raise InputError(
+            f"{name} must be a scalar or an array of length N = {N}; got shape {a.shape}."
+        )
+    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,24 +69,31 @@ class ExecutionProblem:
     periods : int
         ``N``, number of periods (390 one-minute periods in a US trading day).
     cap : None, float or array_like of shape (N,)
-        ``u_t``, the largest child order per period, shares (None: uncapped). A piecewise-linear
-        model's visible depth acts as a further cap.
+        ``u_t``, the largest child order per period, shares (None: uncapped). A book walk's
+        visible depth (the model's ``capacity``) acts as a further cap.
     risk_aversion : float
-        ``k >= 0``, weight of the variance of the unexecuted inventory (dollars^-1).
+        ``k >= 0``, weight of the variance of the unexecuted inventory (1 / dollars).
     volatility : float or array_like of shape (N,)
         ``sigma``, price volatility per period, dollars per share (``>= 0``).
     var_limit : float or None
         Optional value-at-risk limit on the unexecuted inventory, dollars:
         ``z sigma sqrt(sum_t R_t^2) <= var_limit`` (a second-order cone).
     var_z : float
-        Normal quantile ``z_alpha`` of the VaR limit (1.645 for 95 %).
+        Normal quantile ``z_alpha > 0`` of the VaR limit (1.645 for 95 %).
 
     Raises
     ------
     InputError
-        Non-finite or negative sizes, wrong lengths.
+        Wrong types, non-finite or negative sizes, wrong lengths, a non-positive ``var_z``.
     InfeasibleError
         ``S`` larger than the sum of the caps.
+
+    Examples
+    --------
+    >>> import execopt as eo
+    >>> p = eo.ExecutionProblem(shares=1000, impact=eo.QuadraticImpact(0.01, 1e-4), periods=4)
+    >>> p.objective(p.equal_allocation())
+    35.0
     """
 
     shares: float
@@ -69,68 +107,81 @@ class ExecutionProblem:
     _u: FloatArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        S = float(self.shares)
-        if not np.isfinite(S) or S < 0:
+        S = as_real("shares", self.shares, what="a number of shares >= 0")
+        if not math.isfinite(S) or S < 0:
             raise InputError(
-                f"shares must be a finite number >= 0 (the order size S in shares), got {self.shares!r}; "
-                "for a sell order give the size as a positive number and choose side='sell' where it applies."
+                f"shares must be a finite number >= 0 (the order size S in shares), got "
+                f"{self.shares!r}; for a sell order give the size as a positive number and "
+                "choose side='sell' where it applies."
             )
         object.__setattr__(self, "shares", S)
-        if not isinstance(self.periods, (int, np.integer)) or int(self.periods) < 1:
-            raise InputError(f"periods must be an integer >= 1, got {self.periods!r}.")
-        N = int(self.periods)
+        n = self.periods
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"periods must be an integer >= 1, got {n!r}.")
+        N = int(n)
         object.__setattr__(self, "periods", N)
         if not isinstance(self.impact, ImpactModel):
             raise InputError(
                 f"impact must be an ImpactModel (QuadraticImpact, PowerLawImpact, "
-                f"PiecewiseLinearImpact), got {type(self.impact).__name__}."
+                f"PiecewiseLinearImpact, ...), got {type(self.impact).__name__}."
             )
         self.impact.check_periods(N)
-        u = np.full(N, np.inf)
+        depth = self.impact.capacity
         if self.cap is not None:
-            c = np.array(self.cap, dtype=np.float64)
-            if c.ndim > 1 or (c.ndim == 1 and c.shape[0] != N):
-                raise InputError(
-                    f"cap must be None, a scalar or an array of length N = {N}; got shape {c.shape}."
-                )
-            if np.any(np.isnan(c)) or np.any(c < 0):
+            c = _array_arg("cap", self.cap, N, what="None, a number of shares or one per period")
+            if np.isnan(c).any() or (c < 0).any():
                 raise InputError(
                     "cap must be >= 0 and not NaN in every period (shares); use inf for no cap."
                 )
-            u = np.broadcast_to(c, (N,)).astype(np.float64).copy()
             c.flags.writeable = False
             object.__setattr__(self, "cap", c)
-        if isinstance(self.impact, PiecewiseLinearImpact):
-            u = np.minimum(u, np.broadcast_to(self.impact.capacity, (N,)))
+            u = np.broadcast_to(c, (N,)).astype(np.float64)
+            if not (isinstance(depth, float) and depth == math.inf):
+                u = np.minimum(u, depth)
+        elif isinstance(depth, float) and depth == math.inf:
+            u = np.full(N, math.inf)
+        else:
+            u = np.broadcast_to(np.asarray(depth, dtype=np.float64), (N,)).copy()
         u.flags.writeable = False
         object.__setattr__(self, "_u", u)
-        total = float(u.sum())
-        if S > total * (1 + 1e-12):
-            raise InfeasibleError(
-                f"shares S = {S:,.6g} exceed the sum of the per-period caps {total:,.6g} over N = {N} "
-                "periods (for a book walk, the visible depth counts as a cap): raise the caps, add "
-                "periods, or trade fewer shares."
-            )
-        k = float(self.risk_aversion)
-        if not np.isfinite(k) or k < 0:
+        if S > 0:
+            total = float(u.sum())
+            if S > total * (1 + 1e-12):
+                raise InfeasibleError(
+                    f"shares S = {S:,.6g} exceed the sum of the per-period caps {total:,.6g} over "
+                    f"N = {N} periods (for a book walk, the visible depth counts as a cap): raise "
+                    "the caps, add periods, or trade fewer shares."
+                )
+        k = as_real("risk_aversion", self.risk_aversion, what="a number >= 0 (1 / dollars)")
+        if not math.isfinite(k) or k < 0:
             raise InputError(f"risk_aversion must be finite and >= 0, got {self.risk_aversion!r}.")
         object.__setattr__(self, "risk_aversion", k)
-        sig = np.array(self.volatility, dtype=np.float64)
-        if sig.ndim > 1 or (sig.ndim == 1 and sig.shape[0] != N):
-            raise InputError(
-                f"volatility must be a scalar or length N = {N}; got shape {sig.shape}."
-            )
-        if not np.all(np.isfinite(sig)) or np.any(sig < 0):
-            raise InputError("volatility must be finite and >= 0 (dollars per share per period).")
-        sig.flags.writeable = False  # read-only, like the caps: has_risk is computed once
-        object.__setattr__(self, "volatility", float(sig) if sig.ndim == 0 else sig)
+        vol = self.volatility
+        if isinstance(vol, float) and math.isfinite(vol) and vol >= 0:
+            pass  # the common scalar case, validated without NumPy
+        else:
+            sig = _array_arg("volatility", vol, N, what="dollars per share per period")
+            if not np.isfinite(sig).all() or (sig < 0).any():
+                raise InputError(
+                    "volatility must be finite and >= 0 (dollars per share per period)."
+                )
+            sig.flags.writeable = False
+            object.__setattr__(self, "volatility", float(sig) if sig.ndim == 0 else sig)
         if self.var_limit is not None:
-            v = float(self.var_limit)
-            if not np.isfinite(v) or v <= 0:
+            v = as_real("var_limit", self.var_limit, what="a number of dollars > 0 or None")
+            if not math.isfinite(v) or v <= 0:
                 raise InputError(
                     f"var_limit must be a positive number of dollars, got {self.var_limit!r}."
                 )
             object.__setattr__(self, "var_limit", v)
+        z = as_real("var_z", self.var_z, what="a normal quantile > 0 (1.645 for 95 %)")
+        if not math.isfinite(z) or z <= 0:
+            raise InputError(
+                f"var_z must be a finite normal quantile > 0 (1.645 for a 95 % VaR, 2.326 for "
+                f"99 %), got {self.var_z!r}: a zero, negative or NaN quantile would switch the "
+                "VaR limit off."
+            )
+        object.__setattr__(self, "var_z", z)
 
     # ------------------------------------------------------------------ views
     @property
@@ -148,40 +199,65 @@ class ExecutionProblem:
         """Effective per-period upper bound ``u_t`` (caps and visible depth), shares."""
         return self._u
 
-    @property
+    @cached_property
     def capped(self) -> bool:
-        return bool(np.any(np.isfinite(self._u)))
+        """Some period has a finite upper bound."""
+        return bool(np.isfinite(self._u).any())
 
     @cached_property
     def fully_capped(self) -> bool:
         """Every period has a finite upper bound."""
-        return bool(np.all(np.isfinite(self._u)))
+        return bool(np.isfinite(self._u).all())
 
     @cached_property
     def has_risk(self) -> bool:
-        """True when the objective has the mean-variance term or a VaR limit."""
-        sig = np.asarray(self.volatility)
-        return bool((self.risk_aversion > 0 or self.var_limit is not None) and np.any(sig > 0))
+        """True when the objective has the mean-variance term or a VaR limit (with volatility)."""
+        return bool(self.limits) or any(isinstance(t, MeanVarianceRisk) for t in self.terms)
 
     @property
     def is_convex(self) -> bool:
         return self.impact.is_convex
 
-    @property
+    @cached_property
     def sigma2(self) -> FloatArray:
         """Per-period variance ``sigma_t^2`` broadcast to length N."""
-        return np.broadcast_to(np.asarray(self.volatility, dtype=float) ** 2, (self.periods,))
+        v = np.broadcast_to(np.asarray(self.volatility, dtype=float) ** 2, (self.periods,))
+        return v
+
+    # ------------------------------------------------------------------ the objective's terms
+    @cached_property
+    def terms(self) -> tuple[Term, ...]:
+        """The non-separable objective terms (the separable one is :attr:`impact`)."""
+        out: list[Term] = []
+        if self.risk_aversion > 0 and self._volatile:
+            out.append(MeanVarianceRisk(self.shares, self.risk_aversion, self.sigma2))
+        return tuple(out)
+
+    @cached_property
+    def limits(self) -> tuple[VaRLimit, ...]:
+        """Constraint terms (a VaR limit), beyond ``sum x = S`` and the bounds."""
+        if self.var_limit is None or not self._volatile:
+            return ()
+        return (VaRLimit(self.shares, self.sigma2, self.var_z, self.var_limit),)
+
+    @cached_property
+    def _volatile(self) -> bool:
+        v = self.volatility
+        return bool(v > 0) if isinstance(v, float) else bool(np.any(v > 0))
+
+    @property
+    def separable(self) -> bool:
+        """Only the separable impact model and the bounds (water-filling applies)."""
+        return not self.terms and not self.limits
 
     def remaining(self, x: ArrayLike) -> FloatArray:
         """``R_t = S - sum_{s<=t} x_s``, shares still to trade after each period."""
-        return self.shares - np.cumsum(np.asarray(x, dtype=float), axis=-1)
+        return remaining(self.shares, np.asarray(x, dtype=float))
 
     def risk_cost(self, x: ArrayLike) -> float:
         """The mean-variance term ``k sum_t sigma_t^2 R_t^2`` in dollars."""
-        if self.risk_aversion == 0:
-            return 0.0
-        R = self.remaining(x)
-        return float(self.risk_aversion * np.sum(self.sigma2 * R * R))
+        x = np.asarray(x, dtype=float)
+        return float(sum(t.value(x) for t in self.terms if t.name == "mean_variance"))
 
     def value_at_risk(self, x: ArrayLike) -> float:
         """``z sqrt(sum_t sigma_t^2 R_t^2)``, dollars."""
@@ -189,34 +265,67 @@ class ExecutionProblem:
         return float(self.var_z * np.sqrt(np.sum(self.sigma2 * R * R)))
 
     def objective(self, x: ArrayLike) -> float:
-        """Total objective in dollars: impact cost plus the risk term."""
+        """Total objective in dollars: the impact cost plus every term."""
         x = np.asarray(x, dtype=float)
-        return float(np.sum(self.impact.cost(x))) + self.risk_cost(x)
+        out = float(np.sum(self.impact.cost(x)))
+        for t in self.terms:
+            out += t.value(x)
+        return out
 
     def gradient(self, x: ArrayLike) -> FloatArray:
         """Gradient of :meth:`objective` (right derivative of the impact part)."""
         x = np.asarray(x, dtype=float)
         g = self.impact.marginal(x) * np.ones(self.periods)
-        if self.risk_aversion > 0:
-            wR = self.sigma2 * self.remaining(x)
-            g = g - 2.0 * self.risk_aversion * np.cumsum(wR[::-1])[::-1]
+        for t in self.terms:
+            g = g + t.gradient(x)
         return np.asarray(g, dtype=float)
 
     def equal_allocation(self) -> FloatArray:
         """TWAP: ``S/N`` per period (may violate non-uniform caps)."""
         return np.full(self.periods, self.shares / self.periods)
 
-    def describe(self) -> dict[str, Any]:
-        """JSON-ready description of the problem."""
-        cap: Any = None
-        if self.cap is not None:
-            cap = self.cap.tolist()
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description (``inf`` as the string ``"inf"``); see :meth:`from_dict`."""
         return {
             "shares": self.shares,
             "periods": self.periods,
-            "impact": self.impact.params(),
-            "cap": cap,
+            "impact": self.impact.to_dict(),
+            "cap": None if self.cap is None else encode_array(self.cap),
             "risk_aversion": self.risk_aversion,
-            "volatility": np.asarray(self.volatility).tolist(),
+            "volatility": encode_array(self.volatility),
             "var_limit": self.var_limit,
+            "var_z": self.var_z,
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ExecutionProblem:
+        """Rebuild a problem from :meth:`to_dict` (the model through ``model_from_dict``).
+
+        Raises
+        ------
+        InputError
+            Not a mapping, missing ``shares``/``impact``, unknown fields or invalid values.
+        """
+        if not isinstance(d, Mapping):
+            raise InputError(
+                f"a problem description must be a JSON object, got {type(d).__name__}."
+            )
+        known = {f.name for f in fields(cls) if f.init}
+        extra = set(d) - known
+        if extra:
+            raise InputError(
+                f"problem: unknown field(s) {sorted(extra)}; it takes {sorted(known)}."
+            )
+        for need in ("shares", "impact"):
+            if need not in d:
+                raise InputError(f"problem: the field {need!r} is missing.")
+        kw: dict[str, Any] = dict(d)
+        kw["impact"] = model_from_dict(d["impact"])
+        for k in ("cap", "volatility"):
+            if kw.get(k) is not None:
+                kw[k] = decode_array(kw[k], k)
+        return cls(**kw)
+
+    def describe(self) -> dict[str, Any]:
+        """Alias of :meth:`to_dict`."""
+        return self.to_dict()

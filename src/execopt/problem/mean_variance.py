@@ -41,7 +41,6 @@ from numpy.typing import NDArray
 from scipy.linalg import LinAlgError, solveh_banded
 
 from execopt.errors import InputError, NotSupportedError
-from execopt.impact.models import QuadraticImpact
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import WaterFill
 
@@ -158,7 +157,7 @@ def solve_mean_variance(problem: ExecutionProblem) -> WaterFill:
     Parameters
     ----------
     problem : ExecutionProblem
-        With :class:`~execopt.impact.QuadraticImpact` and ``b_t > 0`` in every period.
+        Whose impact is ``a_t x + b_t x^2`` (its ``diagonal_quadratic``) with ``b_t > 0``.
 
     Returns
     -------
@@ -172,15 +171,16 @@ def solve_mean_variance(problem: ExecutionProblem) -> WaterFill:
         For a non-quadratic model, some ``b_t = 0``, or when a bound (``x_t >= 0`` or a cap) or
         the VaR limit binds: solve those with ``method="clarabel"``.
     """
-    m = problem.impact
     N, S = problem.periods, problem.shares
-    if not isinstance(m, QuadraticImpact):
+    diag = problem.impact.diagonal_quadratic(N)
+    if diag is None:
         raise NotSupportedError(
-            f"the exact mean-variance solver needs QuadraticImpact, got {type(m).__name__}; use "
-            "method='clarabel' for a risk term with other impact models."
+            f"the exact mean-variance solver needs QuadraticImpact (any cost a_t x + b_t x^2, "
+            f"fees included), got {problem.impact!r}; use method='clarabel' for a risk term with "
+            "other impact models."
         )
-    a = np.broadcast_to(m.a, (N,)).astype(float)
-    b = np.broadcast_to(m.b, (N,)).astype(float)
+    a = np.asarray(diag[0], dtype=float)
+    b = np.asarray(diag[1], dtype=float)
     if np.any(b <= 0):
         raise NotSupportedError(
             f"the exact mean-variance solver needs b_t > 0 in every period (b = 0 at periods "

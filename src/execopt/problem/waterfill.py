@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt.errors import NotSupportedError
-from execopt.impact.models import PiecewiseLinearImpact, PowerLawImpact, QuadraticImpact
+from execopt.impact.base import LinearSupply, Segments
 from execopt.problem.execution_problem import ExecutionProblem
 
 __all__ = [
@@ -261,7 +261,8 @@ def _bisect(problem: ExecutionProblem) -> tuple[FloatArray, float, int]:
 
 
 def concave_vertex(problem: ExecutionProblem) -> WaterFill:
-    """Global optimum of the concave reading ``c_t(x) = gamma_t x^delta`` (``delta < 1``).
+    """Global optimum of a concave separable cost that is one shape scaled per period (the
+    literal reading ``c_t(x) = gamma_t x^delta``, ``delta < 1``).
 
     A concave function attains its minimum over a polytope at a vertex; a vertex of
     ``{sum x = S, 0 <= x <= u}`` has at most one coordinate strictly between its bounds.
@@ -271,17 +272,14 @@ def concave_vertex(problem: ExecutionProblem) -> WaterFill:
     NotSupportedError
         With unequal caps or time-varying exponents (the vertex search becomes combinatorial).
     """
-    m = problem.impact
-    if not isinstance(m, PowerLawImpact):  # pragma: no cover - only power law can be concave
-        raise NotSupportedError("only the power law has a concave reading.")
-    if np.ndim(m.delta) and np.unique(m.delta).size > 1:
+    N, S, u = problem.periods, problem.shares, problem.upper
+    rank = problem.impact.concave_rank(N)
+    if rank is None:
         raise NotSupportedError(
             "the concave (basis='total') reading with time-varying delta has no tractable global "
             "optimum here: use one delta, or compare heuristics with method='slsqp'/'de'."
         )
-    N, S, u = problem.periods, problem.shares, problem.upper
-    gamma = np.broadcast_to(m.gamma, (N,))
-    order = np.argsort(gamma, kind="stable")
+    order = np.argsort(rank, kind="stable")
     x = np.zeros(N)
     if not problem.capped:
         x[order[0]] = S
@@ -303,46 +301,34 @@ def concave_vertex(problem: ExecutionProblem) -> WaterFill:
 
 
 def waterfill(problem: ExecutionProblem) -> WaterFill:
-    """Exact optimum of a separable problem (see the module docstring for the algorithms).
+    """Exact optimum of the separable problem (see the module docstring for the algorithms).
+
+    The model's :meth:`~execopt.impact.ImpactModel.exact_kernel` chooses the algorithm: a
+    :class:`~execopt.impact.base.LinearSupply` goes to the breakpoint kernel, a
+    :class:`~execopt.impact.base.Segments` to the fractional knapsack, anything else (and a
+    kernel that lost accuracy) to bisection on ``lam``. Non-separable terms are ignored here:
+    :func:`execopt.problem.optimum.exact_optimum` dispatches those.
 
     Raises
     ------
     NotSupportedError
-        For a risk term with non-quadratic impact or a binding bound/VaR limit (use a conic
-        solver), or concave problems with unequal caps.
+        Concave problems with unequal caps or time-varying exponents.
     """
-    if problem.has_risk:
-        # mean-variance with quadratic impact: the banded KKT system, exact when no bound or VaR
-        # limit binds; otherwise NotSupportedError pointing to method='clarabel'. (Imported here:
-        # mean_variance imports WaterFill from this module.)
-        from execopt.problem.mean_variance import solve_mean_variance
-
-        return solve_mean_variance(problem)
     m = problem.impact
     N, S, u = problem.periods, problem.shares, problem.upper
-    if isinstance(m, QuadraticImpact) and m.strictly_convex:
-        a = m.a if m.a.shape == (N,) else np.broadcast_to(m.a, (N,))
-        alpha = 0.5 / m.b
-        if alpha.shape != (N,):
-            alpha = np.broadcast_to(alpha, (N,))
-        x, lam, total = _supply_root(alpha, a, u, S)
-        if kernel_solved(x, S, total):
-            return WaterFill(x, lam, "quadratic-breakpoints", 1)
-    elif not m.is_convex:
+    if not m.is_convex:
         return concave_vertex(problem)
-    elif isinstance(m, PowerLawImpact) and m.single_exponent is not None and m.single_exponent > 1:
-        p = m.single_exponent
-        d = p - 1.0
-        with np.errstate(over="ignore"):
-            w = np.broadcast_to((p * m.gamma) ** (-1.0 / d), (N,))
-        if np.all(np.isfinite(w)):
-            x, z, total = _supply_root(w, np.zeros(N), u, S)
-            if kernel_solved(x, S, total):
-                with np.errstate(over="ignore"):  # lam = z^d can overflow (delta = 200): inf
-                    lam = float(np.power(z, d)) if z > 0 else 0.0
-                return WaterFill(x, lam, "power-breakpoints", 1)
-    elif isinstance(m, PiecewiseLinearImpact):
-        x, lam = _knapsack(m.slopes, m.widths, u, S)
+    kernel = m.exact_kernel(N)
+    if isinstance(kernel, LinearSupply):
+        x, z, total = _supply_root(kernel.alpha, kernel.z0, u, S)
+        if kernel_solved(x, S, total):
+            if kernel.lam_power == 1.0:
+                return WaterFill(x, z, "quadratic-breakpoints", 1)
+            with np.errstate(over="ignore"):  # lam = z^d can overflow (delta = 200): inf
+                lam = float(np.power(z, kernel.lam_power)) if z > 0 else 0.0
+            return WaterFill(x, lam, "power-breakpoints", 1)
+    elif isinstance(kernel, Segments):
+        x, lam = _knapsack(kernel.slopes, kernel.widths, u, S)
         return WaterFill(x, lam, "piecewise-knapsack", 1)
     # everything else, and the rare case where a breakpoint kernel lost accuracy (see
     # kernel_solved), goes to bisection on lam

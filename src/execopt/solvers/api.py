@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from execopt.errors import InfeasibleError, InputError, NotSupportedError
-from execopt.impact.models import ImpactModel, PowerLawImpact, QuadraticImpact
+from execopt.impact.base import ImpactModel, LinearSupply
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import kernel_solved, linear_supply_root_batch, waterfill
 from execopt.solvers.exact import solve_exact
@@ -47,7 +47,7 @@ def solve(problem: ExecutionProblem, method: Method | str = "exact", **options: 
     >>> import execopt as eo
     >>> p = eo.ExecutionProblem(10_000, eo.QuadraticImpact(a=0.024, b=0.0012), periods=390)
     >>> round(eo.solve(p).objective, 2)
-    243.08
+    547.69
     """
     if not isinstance(problem, ExecutionProblem):
         raise InputError(f"solve expects an ExecutionProblem, got {type(problem).__name__}.")
@@ -81,18 +81,6 @@ def _no_options(method: str, options: dict[str, Any], allowed: set[str]) -> None
         )
 
 
-def _row_model(impact: ImpactModel, i: int) -> ImpactModel:
-    """Order ``i``'s model from (M, N), (N,) or scalar parameters."""
-
-    def row(v: NDArray[np.float64]) -> NDArray[np.float64]:
-        return v[i] if v.ndim == 2 else v
-
-    if isinstance(impact, QuadraticImpact):
-        return QuadraticImpact(row(impact.a), row(impact.b))
-    assert isinstance(impact, PowerLawImpact)
-    return PowerLawImpact(row(impact.gamma), row(impact.delta), basis=impact.basis)
-
-
 def _resolve_inaccurate_rows(
     X: NDArray[np.float64], S: NDArray[np.float64], impact: ImpactModel, u: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -104,7 +92,8 @@ def _resolve_inaccurate_rows(
     M, N = X.shape
     for i in range(M):
         if not kernel_solved(X[i], float(S[i])):
-            p = ExecutionProblem(float(S[i]), _row_model(impact, i), periods=N, cap=u[i])
+            row = impact.row(i) if impact.batch_shape else impact
+            p = ExecutionProblem(float(S[i]), row, periods=N, cap=u[i])
             X[i] = waterfill(p).x
     return X
 
@@ -161,23 +150,14 @@ def solve_batch(
             f"order {i}: shares {S[i]:,.6g} exceed the sum of its caps {u[i].sum():,.6g}; "
             f"{int(short.sum())} order(s) are infeasible: raise the caps or trade fewer shares."
         )
-    if isinstance(impact, QuadraticImpact) and np.all(impact.b > 0):
-        alpha = np.broadcast_to(0.5 / impact.b, (M, N))
-        z0 = np.broadcast_to(impact.a, (M, N))
+    kernel = impact.exact_kernel(N) if impact.is_convex else None
+    if isinstance(kernel, LinearSupply):
+        alpha = np.broadcast_to(kernel.alpha, (M, N))
+        z0 = np.broadcast_to(kernel.z0, (M, N))
         X, _ = linear_supply_root_batch(alpha, z0, u, S)
         return _resolve_inaccurate_rows(X, S, impact, u)
-    if (
-        isinstance(impact, PowerLawImpact)
-        and impact.is_convex
-        and np.unique(impact.exponent).size == 1
-    ):
-        p = float(np.ravel(impact.exponent)[0])
-        if p > 1:
-            with np.errstate(over="ignore"):
-                w = np.broadcast_to((p * impact.gamma) ** (-1.0 / (p - 1.0)), (M, N))
-            X, _ = linear_supply_root_batch(w, np.zeros((M, N)), u, S)
-            return _resolve_inaccurate_rows(X, S, impact, u)
     raise NotSupportedError(
-        "solve_batch handles quadratic impact with b > 0 and the per-share power law with one "
-        "exponent > 1; solve other models one by one with solve()."
+        "solve_batch handles models whose supply is linear in the multiplier (quadratic impact with "
+        "b > 0, plus fees; the per-share power law with one exponent > 1); solve other models "
+        "one by one with solve()."
     )

@@ -88,7 +88,7 @@ def solve_slsqp(problem: ExecutionProblem, *, maxiter: int | None = None) -> Sol
     s, C = _scaled(problem)
     bounds = [(0.0, float(b) / s if np.isfinite(b) else None) for b in u]
     x0 = np.minimum(np.ones(N), np.where(np.isfinite(u), u / s, np.inf))
-    smooth = problem.is_convex and problem.impact.kind != "piecewise"
+    smooth = problem.is_convex and problem.impact.smooth
 
     def f(y: FloatArray) -> float:
         return problem.objective(np.maximum(y, 0.0) * s) / C
@@ -162,9 +162,8 @@ def solve_de(
     def f(Y: FloatArray) -> FloatArray:
         X = np.maximum(np.atleast_2d(Y.T), 0.0) * s  # (popsize, N)
         cost = np.asarray(problem.impact.cost(X), dtype=float).sum(axis=-1)
-        if problem.risk_aversion > 0:
-            R = S - np.cumsum(X, axis=-1)
-            cost = cost + problem.risk_aversion * np.sum(problem.sigma2 * R * R, axis=-1)
+        for t in problem.terms:  # every term takes a population of schedules, shape (P, N)
+            cost = cost + t.batch_value(X)
         out = cost / C
         return np.asarray(out if Y.ndim > 1 else out[0], dtype=float)
 

@@ -23,13 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt.errors import ConvergenceWarning, ConvexityError, InfeasibleError, SolverError
-from execopt.impact.models import (
-    TWO_READINGS,
-    ImpactModel,
-    PiecewiseLinearImpact,
-    PowerLawImpact,
-    QuadraticImpact,
-)
+from execopt.impact.base import Units
+from execopt.impact.power import TWO_READINGS
 from execopt.problem.certificate import certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.solvers.repair import clip_to_feasible, raw_violation
@@ -54,7 +49,7 @@ CONIC_METHODS = ("clarabel", "osqp", "scs")
 #: by S/N, cost by C), 0.2 took 29 % less SCS time than 0.1 on the quadratic, every answer within
 #: 2e-10 of the exact optimum. On the power cone no scale helped consistently (0.15: +1 to +3 %,
 #: 0.2: about +50 % in total, dominated by a few N = 1,000 instances), so it keeps the default.
-SCS_SCALE: dict[str, float] = {"quadratic": 0.2}
+SCS_SCALE: dict[str, float] = {"diagonal": 0.2}
 
 #: Solver settings, pinned here. On the scaled problem these give objective gaps below 1e-8
 #: (Clarabel), 1e-7 (OSQP, polished) and 1e-6 (SCS) relative to the exact optimum. OSQP's default
@@ -107,33 +102,41 @@ def clear_cache() -> None:
     _cache.clear()
 
 
+def _diagonal(problem: ExecutionProblem) -> tuple[FloatArray, FloatArray] | None:
+    """``(l, q)`` when the whole objective is ``sum_t l_t x_t + q_t x_t^2`` with every
+    ``q_t > 0`` and there is no constraint beyond the bounds (see :func:`_build_diagonal`)."""
+    if problem.limits:
+        return None
+    N = problem.periods
+    parts = [problem.impact.diagonal_quadratic(N)]
+    parts += [getattr(t, "diagonal_quadratic", lambda n: None)(N) for t in problem.terms]
+    if any(d is None for d in parts):
+        return None
+    lin = np.sum([d[0] for d in parts if d is not None], axis=0)
+    quad = np.sum([d[1] for d in parts if d is not None], axis=0)
+    if not np.all(quad > 0):
+        return None
+    return lin, quad
+
+
 def _structure(problem: ExecutionProblem, method: str) -> tuple[Any, ...]:
-    m = problem.impact
-    key: tuple[Any, ...] = (
-        method,
-        m.kind,
-        problem.periods,
-        problem.capped,
-        problem.risk_aversion > 0,
-        problem.var_limit is not None,
+    """What fixes the compiled formulation: a cache hit re-uses it with new parameter values."""
+    key: tuple[Any, ...] = (method, problem.periods, problem.capped)
+    if _diagonal(problem) is not None:
+        return (*key, "diagonal")
+    return (
+        *key,
+        problem.impact.structure_key(),
+        tuple(t.structure_key() for t in problem.terms),
+        tuple(t.structure_key() for t in problem.limits),
     )
-    if _diagonal_qp(problem):
-        key += ("diagonal",)
-    if isinstance(m, PowerLawImpact):
-        key += (tuple(np.unique(m.exponent).tolist()),)
-    if isinstance(m, PiecewiseLinearImpact):
-        key += (m.slopes.shape[-1],)
-    return key
 
 
 def _scales(problem: ExecutionProblem) -> tuple[float, float]:
     """Share scale ``s = S/N`` and cost scale ``C`` = mean cost of ``s`` shares per period."""
     N, S = problem.periods, problem.shares
     s = S / N
-    if isinstance(problem.impact, PiecewiseLinearImpact):
-        xs = np.minimum(np.full(N, s), problem.upper)
-    else:
-        xs = np.full(N, s)
+    xs = np.minimum(np.full(N, s), problem.upper)
     c = np.asarray(problem.impact.cost(xs), dtype=float) * np.ones(N)
     C = float(np.mean(c[np.isfinite(c)])) if np.any(np.isfinite(c)) else 1.0
     if not C > 0:
@@ -141,57 +144,33 @@ def _scales(problem: ExecutionProblem) -> tuple[float, float]:
     return s, C
 
 
-#: Power-law exponents that cvxpy's ``power`` atom writes without a power cone.
-_NON_CONE_EXPONENTS = (1.0, 2.0)
-
-
-def _cone_only(m: ImpactModel) -> bool:
-    """A power law whose every period is written as an exact power cone ``t >= |y|^p``.
-
-    Then ``y >= 0`` is redundant without a risk term: a negative ``y_t`` costs
-    ``gamma_t |y_t|^p > 0`` and forces more shares elsewhere, so setting it to 0 and taking the
-    difference off a positive period lowers the cost and keeps every cap. ``cp.power`` would add
-    ``y >= 0`` itself, and redundant rows slow first-order solvers (SCS) down.
-    """
-    return isinstance(m, PowerLawImpact) and not np.any(
-        np.isin(np.unique(m.exponent), _NON_CONE_EXPONENTS)
-    )
-
-
-def _risk_terms(problem: ExecutionProblem) -> bool:
-    """The formulation has a mean-variance term or a VaR cone (even with zero volatility)."""
-    return problem.risk_aversion > 0 or problem.var_limit is not None
-
-
-def _diagonal_qp(problem: ExecutionProblem) -> bool:
-    """Quadratic impact with every ``b_t > 0`` and no risk term: the change of variables
-    ``w_t = sqrt(b_t) y_t`` makes the Hessian the identity (see :func:`_build_diagonal`)."""
-    m = problem.impact
-    return isinstance(m, QuadraticImpact) and m.strictly_convex and not _risk_terms(problem)
+def _units(problem: ExecutionProblem, s: float, C: float) -> Units:
+    return Units(s=s, C=C, S=problem.shares, upper=problem.upper)
 
 
 def _build_diagonal(problem: ExecutionProblem) -> _Compiled:
-    """Quadratic impact as a QP in ``w_t = sqrt(b~_t) y_t`` (``b~`` the scaled coefficient).
+    """A diagonal QP in ``w_t = sqrt(q~_t) y_t`` (``q~`` the scaled quadratic coefficient).
 
-    ``minimise sum_t (a~_t / sqrt(b~_t)) w_t + w_t^2`` s.t. ``sum_t w_t / sqrt(b~_t) = S / s``,
-    ``0 <= w_t <= sqrt(b~_t) u_t / s``. Every parameter enters linearly (DPP) and the quadratic
+    ``minimise sum_t (l~_t / sqrt(q~_t)) w_t + w_t^2`` s.t. ``sum_t w_t / sqrt(q~_t) = S / s``,
+    ``0 <= w_t <= sqrt(q~_t) u_t / s``. Every parameter enters linearly (DPP) and the quadratic
     term is a constant identity, so cvxpy hands OSQP/Clarabel an N-variable QP. The direct form
-    ``sum_squares(multiply(sqrt_b, y))`` is also DPP but cvxpy introduces N auxiliary variables
+    ``sum_squares(multiply(sqrt_q, y))`` is also DPP but cvxpy introduces N auxiliary variables
     and N equality rows for it: measured here, a cache-hit OSQP solve took 8.4 ms that way and
-    2.1 ms this way at N = 390.
+    2.1 ms this way at N = 390. Any objective whose terms all declare ``diagonal_quadratic``
+    (quadratic impact, fees, a power law with exponent 2) takes this path.
     """
     import cvxpy as cp
 
     t0 = perf_counter()
     N = problem.periods
     w = cp.Variable(N, name="w")
-    lin_p = cp.Parameter(N, name="a_over_sqrt_b")
-    inv_p = cp.Parameter(N, name="inv_sqrt_b", nonneg=True)
+    lin_p = cp.Parameter(N, name="l_over_sqrt_q")
+    inv_p = cp.Parameter(N, name="inv_sqrt_q", nonneg=True)
     S_p = cp.Parameter(name="S", nonneg=True)
     cons = [inv_p @ w == S_p, w >= 0]
     ub_p = None
     if problem.capped:
-        ub_p = cp.Parameter(N, name="sqrt_b_u", nonneg=True)
+        ub_p = cp.Parameter(N, name="sqrt_q_u", nonneg=True)
         cons.append(w <= ub_p)
     prob = cp.Problem(cp.Minimize(lin_p @ w + cp.sum_squares(w)), cons)
     if not prob.is_dpp():  # pragma: no cover - guarded by tests
@@ -199,145 +178,62 @@ def _build_diagonal(problem: ExecutionProblem) -> _Compiled:
     scale: dict[str, Any] = {}
 
     def load(p: ExecutionProblem, s: float, C: float) -> None:
-        q = p.impact
-        assert isinstance(q, QuadraticImpact)
-        rb = np.broadcast_to(np.sqrt(q.b / C) * s, (N,))
-        scale["rb"] = rb
-        lin_p.value = np.broadcast_to(q.a * s / C, (N,)) / rb
-        inv_p.value = 1.0 / rb
+        d = _diagonal(p)
+        assert d is not None
+        rq = np.sqrt(d[1] / C) * s
+        scale["rq"] = rq
+        lin_p.value = d[0] * s / C / rq
+        inv_p.value = 1.0 / rq
         S_p.value = p.shares / s
         if ub_p is not None:
-            ub_p.value = rb * np.minimum(p.upper, p.shares) / s
+            ub_p.value = rq * np.minimum(p.upper, p.shares) / s
 
     def extract(value: Any) -> Any:
-        return None if value is None else np.asarray(value) / scale["rb"]
+        return None if value is None else np.asarray(value) / scale["rq"]
 
     return _Compiled(prob, w, load, perf_counter() - t0, extract=extract)
 
 
 def _build(problem: ExecutionProblem, method: str) -> _Compiled:
+    """Assemble the DPP problem from the terms' own formulations (:class:`Canon`)."""
     import cvxpy as cp
 
-    if _diagonal_qp(problem):
+    if _diagonal(problem) is not None:
         return _build_diagonal(problem)
 
     t0 = perf_counter()
     N = problem.periods
-    m = problem.impact
     y = cp.Variable(N, name="y")
     S_p = cp.Parameter(name="S", nonneg=True)
-    cons = [cp.sum(y) == S_p]
-    risk = _risk_terms(problem)
-    if not isinstance(m, PiecewiseLinearImpact) and (risk or not _cone_only(m)):
-        # (piecewise: y >= 0 follows from z >= 0; power cones: see _cone_only)
+    cons: list[Any] = [cp.sum(y) == S_p]
+    impact = problem.impact.canon(y, N)
+    others = [t.canon(y, N) for t in (*problem.terms, *problem.limits)]
+    alone = not others
+    if not (impact.implies_nonneg or (alone and impact.nonneg_redundant_alone)):
         cons.append(y >= 0)
     u_p = None
-    if problem.capped and not isinstance(m, PiecewiseLinearImpact):  # (piecewise: see below)
+    if problem.capped and not impact.enforces_caps:
         u_p = cp.Parameter(N, name="u", nonneg=True)
         cons.append(y <= u_p)
-    loaders: list[Callable[[ExecutionProblem, float, float], None]] = []
-
-    if isinstance(m, QuadraticImpact):
-        a_p = cp.Parameter(N, name="a", nonneg=True)
-        rb_p = cp.Parameter(N, name="sqrt_b", nonneg=True)
-        cost = a_p @ y + cp.sum_squares(cp.multiply(rb_p, y))
-
-        def load_q(p: ExecutionProblem, s: float, C: float) -> None:
-            q = p.impact
-            assert isinstance(q, QuadraticImpact)
-            a_p.value = np.broadcast_to(q.a * s / C, (N,)).copy()
-            rb_p.value = np.broadcast_to(np.sqrt(q.b / C) * s, (N,)).copy()
-
-        loaders.append(load_q)
-    elif isinstance(m, PowerLawImpact):
-        exps = np.unique(m.exponent)
-        g_ps = [cp.Parameter(N, name=f"gamma_{i}", nonneg=True) for i in range(exps.size)]
-        terms = []
-        for i, (g, pv) in enumerate(zip(g_ps, exps, strict=True)):
-            if pv in _NON_CONE_EXPONENTS:  # linear, or a square that OSQP can take
-                terms.append(g @ cp.power(y, float(pv), approx=False))
-                continue
-            # the exact power cone t_t >= |y_t|^p written out: cp.power adds y >= 0 (a
-            # duplicate of ours); without the redundant rows a cache-hit solve at N = 390 went
-            # from 32 to 24 ms (SCS) and from 16 to 13 ms (Clarabel) here (see _cone_only)
-            t = cp.Variable(N, name=f"t_{i}")
-            cons.append(cp.PowCone3D(t, np.ones(N), y, 1.0 / float(pv)))
-            terms.append(g @ t)
-        cost = cp.sum(terms) if len(terms) > 1 else terms[0]
-
-        def load_p(p: ExecutionProblem, s: float, C: float) -> None:
-            q = p.impact
-            assert isinstance(q, PowerLawImpact)
-            pe = np.broadcast_to(q.exponent, (N,))
-            gam = np.broadcast_to(q.gamma, (N,))
-            for g, pv in zip(g_ps, exps, strict=True):
-                g.value = np.where(pe == pv, gam * s**pv / C, 0.0)
-
-        loaders.append(load_p)
-    elif isinstance(m, PiecewiseLinearImpact):
-        # Segment form: z_tk = shares taken from segment k in period t, 0 <= z_tk <= w_tk,
-        # cost sum_tk s_tk z_tk (non-decreasing slopes make the LP fill cheap segments first).
-        # The epigraph form max_k(s_tk y_t + c_tk) used before is the same LP, but OSQP stalled
-        # on it (200,000 iterations, objective gaps ~4e-4, status user_limit); box constraints
-        # suit ADMM, and Clarabel and SCS are as accurate on either form. Redundant rows slow
-        # ADMM down or stall it, so y >= 0 is left out (it follows from z >= 0) and the caps
-        # truncate the segments (z_tk <= clip(u_t - start_tk, 0, w_tk)) instead of y <= u.
-        K = m.slopes.shape[-1]
-        Z = cp.Variable((N, K), name="z")
-        sl_p = cp.Parameter((N, K), name="slopes")
-        w_p = cp.Parameter((N, K), name="widths", nonneg=True)
-        cons += [cp.sum(Z, axis=1) == y, Z >= 0, Z <= w_p]
-        cost = cp.sum(cp.multiply(sl_p, Z))
-
-        def load_pl(p: ExecutionProblem, s: float, C: float) -> None:
-            q = p.impact
-            assert isinstance(q, PiecewiseLinearImpact)
-            sl_p.value = np.broadcast_to(q.slopes * s / C, (N, K)).copy()
-            # truncate each period's segments at its cap (and at S, which no period can exceed:
-            # this also bounds an infinite last width exactly)
-            u = np.minimum(p.upper, p.shares)[:, None]
-            st = np.broadcast_to(q.starts, (N, K))
-            w = np.clip(u - st, 0.0, np.broadcast_to(q.widths, (N, K)))
-            w_p.value = w / s
-
-        loaders.append(load_pl)
-    else:  # pragma: no cover - every model kind is handled above
-        raise SolverError(f"no cvxpy formulation for {type(m).__name__}.")
-
-    objective = cost
-    if risk:
-        R = cp.cumsum(y[::-1])[::-1] - y  # shares left after each period, sum_{j>t} y_j
-        if problem.risk_aversion > 0:
-            rk_p = cp.Parameter(N, name="sqrt_risk", nonneg=True)
-            objective = objective + cp.sum_squares(cp.multiply(rk_p, R))
-
-            def load_r(p: ExecutionProblem, s: float, C: float) -> None:
-                rk_p.value = np.sqrt(p.risk_aversion * p.sigma2 / C) * s
-
-            loaders.append(load_r)
-        if problem.var_limit is not None:
-            sg_p = cp.Parameter(N, name="sigma", nonneg=True)
-            vl_p = cp.Parameter(name="var_limit", nonneg=True)
-            cons.append(cp.norm(cp.multiply(sg_p, R), 2) <= vl_p)
-
-            def load_v(p: ExecutionProblem, s: float, C: float) -> None:
-                sg_p.value = np.sqrt(p.sigma2).copy()
-                vl_p.value = float(p.var_limit or 0.0) / (p.var_z * s)
-
-            loaders.append(load_v)
-
+    objective = impact.cost
+    cons += impact.constraints
+    for c in others:
+        objective = objective + c.cost
+        cons += c.constraints
     prob = cp.Problem(cp.Minimize(objective), cons)
     if not prob.is_dpp():  # pragma: no cover - guarded by tests
         raise SolverError("internal: the cvxpy formulation is not DPP.")
 
     def load(p: ExecutionProblem, s: float, C: float) -> None:
+        units = _units(p, s, C)
         S_p.value = p.shares / s
         if u_p is not None:
             # no period can take more than S shares: min(u, S) is exact and keeps the bound of
             # order N in scaled units (an uncapped period used to get a bound of 1e12)
             u_p.value = np.minimum(p.upper, p.shares) / s
-        for f in loaders:
-            f(p, s, C)
+        impact.load(p.impact, units)
+        for c, t in zip(others, (*p.terms, *p.limits), strict=True):
+            c.load(t, units)
 
     return _Compiled(prob, y, load, perf_counter() - t0)
 
@@ -363,17 +259,16 @@ def _check_applicable(problem: ExecutionProblem, method: str) -> None:
             f"method={method!r} is a convex solver and this problem is not convex. {TWO_READINGS}"
         )
     if method == "osqp":
-        if isinstance(problem.impact, PowerLawImpact) and np.any(
-            np.unique(problem.impact.exponent) != 2.0
-        ):
+        needs = [
+            (problem.impact.cone, f"the impact model {problem.impact!r}"),
+            *((t.cone, f"the {t.name} term") for t in (*problem.terms, *problem.limits)),
+        ]
+        cones = [what for cone, what in needs if cone not in ("lp", "qp")]
+        if cones:
             raise ConvexityError(
-                "OSQP solves quadratic programs only; the per-share power law x^(1+delta) needs an "
-                "exact power cone: use method='clarabel' or 'scs' (or 'exact'). " + TWO_READINGS
-            )
-        if problem.var_limit is not None:
-            raise ConvexityError(
-                "OSQP solves quadratic programs only; a VaR limit is a second-order cone: use "
-                "method='clarabel' or 'scs'."
+                f"OSQP solves quadratic programs only, and {', '.join(cones)} needs a power cone "
+                "or a second-order cone: use method='clarabel' or 'scs' (or 'exact' where it "
+                "applies). " + TWO_READINGS
             )
 
 
@@ -500,8 +395,8 @@ def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = Fa
     settings = dict(SOLVER_SETTINGS[method])
     if method == "osqp":
         settings = _osqp_settings(settings)
-    if method == "scs" and not _risk_terms(problem) and problem.impact.kind in SCS_SCALE:
-        settings.setdefault("scale", SCS_SCALE[problem.impact.kind])
+    if method == "scs" and key[-1] in SCS_SCALE:
+        settings.setdefault("scale", SCS_SCALE[key[-1]])
     run = _run(comp, problem, method, s, C, settings, warm_start)
     x_raw = run.y * s
     rescaled = False

@@ -8,7 +8,7 @@ from time import perf_counter
 from execopt.errors import InputError, SolverError
 from execopt.problem.certificate import certify, certify_kkt_point
 from execopt.problem.execution_problem import ExecutionProblem
-from execopt.problem.waterfill import waterfill
+from execopt.problem.optimum import exact_optimum
 from execopt.solvers.solution import Solution, Timings
 
 __all__ = ["solve_exact"]
@@ -17,7 +17,7 @@ __all__ = ["solve_exact"]
 def solve_exact(problem: ExecutionProblem) -> Solution:
     """Exact optimum by water-filling, with its certificate (O(N log N))."""
     t0 = perf_counter()
-    wf = waterfill(problem)
+    wf = exact_optimum(problem)
     t1 = perf_counter()
     if wf.algorithm in ("quadratic-breakpoints", "power-breakpoints"):
         # the kernels return x = supply(lam) with lam exact: the O(N) certificate of a KKT point

@@ -87,12 +87,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt.errors import DataError, InfeasibleError, InputError
-from execopt.impact.models import (
-    ImpactModel,
-    PiecewiseLinearImpact,
-    PowerLawImpact,
-    QuadraticImpact,
-)
+from execopt.impact.base import ImpactModel, model_from_dict
 from execopt.problem.execution_problem import ExecutionProblem
 
 __all__ = [
@@ -105,7 +100,6 @@ __all__ = [
     "check_instance",
     "dumps_instance",
     "export_suite",
-    "from_json_value",
     "impact_from_dict",
     "load_instance",
     "load_suite",
@@ -182,15 +176,6 @@ def to_json_value(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [to_json_value(v) for v in obj]
     raise TypeError(f"cannot write {type(obj).__name__} to a suite file")
-
-
-def from_json_value(v: Any) -> float:
-    """A number read from a suite file (``null`` reads as NaN)."""
-    if v is None:
-        return math.nan
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise DataError(f"expected a number or null, got {v!r}.")
-    return float(v)
 
 
 def dumps_instance(data: Mapping[str, Any]) -> bytes:
@@ -308,20 +293,18 @@ def _arr(v: Any) -> float | FloatArray:
 
 
 def impact_from_dict(imp: Mapping[str, Any]) -> ImpactModel:
-    """The impact model an instance's ``impact`` object describes."""
-    kind = imp["model"]
-    if kind == "quadratic":
-        return QuadraticImpact(a=_arr(imp["a"]), b=_arr(imp["b"]))
-    if kind == "power":
-        return PowerLawImpact(
-            gamma=_arr(imp["gamma"]), delta=_arr(imp["delta"]), basis=imp.get("basis", "per_share")
-        )
-    if kind == "piecewise":
-        return PiecewiseLinearImpact(
-            slopes=np.asarray(imp["slopes"], dtype=np.float64),
-            widths=np.asarray(imp["widths"], dtype=np.float64),
-        )
-    raise DataError(f"unknown impact model {kind!r}; expected one of {sorted(_MODEL_KEYS)}.")
+    """The impact model an instance's ``impact`` object describes (any registered model, read by
+    :func:`execopt.model_from_dict`).
+
+    Raises
+    ------
+    DataError
+        Unknown model or invalid parameters, with the reason.
+    """
+    try:
+        return model_from_dict(imp)
+    except InputError as exc:
+        raise DataError(f"impact: {exc}") from None
 
 
 def problem_from_instance(data: Mapping[str, Any]) -> ExecutionProblem:

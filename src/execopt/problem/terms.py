@@ -1,0 +1,190 @@
+"""Objective terms beyond the separable impact model, and constraint terms.
+
+The objective of an :class:`~execopt.problem.ExecutionProblem` is a sum of terms: the separable
+impact model (``impact``, a :class:`~execopt.impact.ImpactModel`) plus the terms here, each a
+small frozen object that declares its value and gradient in NumPy, its cvxpy formulation
+(:class:`~execopt.impact.base.Canon`, scaled and DPP) and its structure. Constraint terms (a VaR
+limit) declare a violation instead of a value. No solver names a term class: each asks the terms.
+
+==============================  ==========================================  ==================
+term                            value, dollars                              formulation
+==============================  ==========================================  ==================
+:class:`MeanVarianceRisk`       ``k sum_t sigma_t^2 R_t^2``                 QP (sum of squares)
+:class:`VaRLimit` (constraint)  ``z ||sigma R||_2 <= L``                    second-order cone
+==============================  ==========================================  ==================
+
+Glossary: ``S`` shares, ``N`` periods, ``x`` the schedule, ``R_t = S - sum_{s<=t} x_s`` the
+shares still to trade after period ``t``, ``k`` the risk aversion (1 / dollars), ``sigma_t`` the
+price volatility per period (dollars per share), ``z`` the normal quantile of the VaR level,
+``L`` the VaR limit (dollars).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from execopt.impact.base import Canon, Cone, Units
+
+if TYPE_CHECKING:  # pragma: no cover
+    import cvxpy as cp
+
+__all__ = ["MeanVarianceRisk", "Term", "VaRLimit", "remaining", "suffix_sum"]
+
+FloatArray = NDArray[np.float64]
+
+
+def remaining(S: float, x: FloatArray) -> FloatArray:
+    """``R_t = S - sum_{s<=t} x_s``, shares still to trade after each period."""
+    return S - np.cumsum(x, axis=-1)
+
+
+def suffix_sum(v: FloatArray) -> FloatArray:
+    """``sum_{s>=t} v_s`` for every ``t`` (the adjoint of the cumulative sum)."""
+    return np.cumsum(v[..., ::-1], axis=-1)[..., ::-1]
+
+
+def _remaining_expr(y: cp.Variable) -> Any:
+    """``R_t / s = sum_{j>t} y_j`` in scaled units (uses ``sum y = S / s``)."""
+    import cvxpy as cp
+
+    return cp.cumsum(y[::-1])[::-1] - y
+
+
+class Term:
+    """A non-separable objective term: value, gradient, cvxpy formulation, structure."""
+
+    name: ClassVar[str] = "term"
+    cone: ClassVar[Cone] = "qp"
+    #: A constraint (no value of its own): see :meth:`violation`.
+    constraint: ClassVar[bool] = False
+
+    def value(self, x: FloatArray) -> float:
+        """Dollars, for one schedule of shape (N,)."""
+        return float(self.batch_value(x))
+
+    def batch_value(self, X: FloatArray) -> FloatArray:  # pragma: no cover - abstract
+        """Dollars for each schedule of ``X`` (shape (..., N)), shape (...)."""
+        raise NotImplementedError
+
+    def gradient(self, x: FloatArray) -> FloatArray:  # pragma: no cover - abstract
+        """Dollars per share."""
+        raise NotImplementedError
+
+    def canon(self, y: cp.Variable, N: int) -> Canon:  # pragma: no cover - abstract
+        """The DPP formulation in scaled units."""
+        raise NotImplementedError
+
+    def structure_key(self) -> tuple[Any, ...]:
+        return (self.name,)
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class MeanVarianceRisk(Term):
+    """The Almgren–Chriss variance penalty ``k sum_t sigma_t^2 R_t^2``, dollars.
+
+    Parameters
+    ----------
+    shares : float
+        ``S``.
+    risk_aversion : float
+        ``k > 0``, 1 / dollars.
+    sigma2 : ndarray (N,)
+        ``sigma_t^2``, dollars^2 per share^2 per period.
+    """
+
+    shares: float
+    risk_aversion: float
+    sigma2: FloatArray
+    name: ClassVar[str] = "mean_variance"
+
+    def batch_value(self, X: FloatArray) -> FloatArray:
+        R = remaining(self.shares, X)
+        return np.asarray(self.risk_aversion * np.sum(self.sigma2 * R * R, axis=-1))
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        wR = self.sigma2 * remaining(self.shares, x)
+        return np.asarray(-2.0 * self.risk_aversion * suffix_sum(wR))
+
+    def canon(self, y: cp.Variable, N: int) -> Canon:
+        import cvxpy as cp
+
+        rk_p = cp.Parameter(N, name="sqrt_risk", nonneg=True)
+
+        def load(t: Any, u: Units) -> None:
+            rk_p.value = np.sqrt(t.risk_aversion * t.sigma2 / u.C) * u.s
+
+        return Canon(cp.sum_squares(cp.multiply(rk_p, _remaining_expr(y))), [], load)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"term": self.name, "risk_aversion": self.risk_aversion}
+
+
+@dataclass(frozen=True, eq=False)
+class VaRLimit(Term):
+    """The value-at-risk limit ``z sqrt(sum_t sigma_t^2 R_t^2) <= L`` (a second-order cone).
+
+    Parameters
+    ----------
+    shares : float
+        ``S``.
+    sigma2 : ndarray (N,)
+        ``sigma_t^2``.
+    z : float
+        Normal quantile of the VaR level, ``> 0`` (1.645 for 95 %).
+    limit : float
+        ``L > 0``, dollars.
+    """
+
+    shares: float
+    sigma2: FloatArray
+    z: float
+    limit: float
+    name: ClassVar[str] = "var_limit"
+    cone: ClassVar[Cone] = "power"  # a second-order cone: not a QP
+    constraint: ClassVar[bool] = True
+
+    def value_at_risk(self, x: FloatArray) -> float:
+        """``z ||sigma R||_2``, dollars."""
+        R = remaining(self.shares, x)
+        return float(self.z * np.sqrt(np.sum(self.sigma2 * R * R)))
+
+    def violation(self, x: FloatArray) -> float:
+        """Dollars above the limit (0 when met)."""
+        return max(0.0, self.value_at_risk(x) - self.limit)
+
+    def batch_value(self, X: FloatArray) -> FloatArray:
+        return np.zeros(np.shape(X)[:-1])
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        return np.zeros(np.shape(x))
+
+    def constraint_gradient(self, x: FloatArray) -> FloatArray:
+        """Gradient of ``VaR(x)`` in dollars per share (for the certificate's dual)."""
+        R = remaining(self.shares, x)
+        v = np.sqrt(np.sum(self.sigma2 * R * R))
+        if v == 0:
+            return np.zeros(np.shape(x))
+        return np.asarray(-self.z * suffix_sum(self.sigma2 * R) / v)
+
+    def canon(self, y: cp.Variable, N: int) -> Canon:
+        import cvxpy as cp
+
+        sg_p = cp.Parameter(N, name="sigma", nonneg=True)
+        vl_p = cp.Parameter(name="var_limit", nonneg=True)
+
+        def load(t: Any, u: Units) -> None:
+            sg_p.value = np.sqrt(t.sigma2).copy()
+            vl_p.value = t.limit / (t.z * u.s)
+
+        con = cp.norm(cp.multiply(sg_p, _remaining_expr(y)), 2) <= vl_p
+        return Canon(cp.Constant(0.0), [con], load)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"term": self.name, "z": self.z, "limit": self.limit}
