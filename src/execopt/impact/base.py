@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import numpy as np
@@ -54,6 +55,7 @@ __all__ = [
     "LinearSupply",
     "Segments",
     "Units",
+    "broadcast",
     "decode_array",
     "encode_array",
     "model_from_dict",
@@ -112,15 +114,18 @@ def param(
             rel = ">" if strict else ">="
             raise InputError(f"{name} must be {rel} {lower:g}; got {v:g}.")
     else:
-        if not np.isfinite(arr).all():
+        # one reduction each for the common case (finite, in range); the detailed message only
+        # when a check fails (a sum of huge finite values can overflow: then look closer)
+        if not math.isfinite(float(arr.sum())) and not np.isfinite(arr).all():
             bad = np.flatnonzero(~np.isfinite(arr.ravel()))
             raise InputError(
                 f"{name} contains NaN or inf at index {bad[:5].tolist()}: every value must be "
                 "finite; fill or drop those periods before building the model."
             )
         if lower is not None:
-            viol = arr <= lower if strict else arr < lower
-            if viol.any():
+            lo = float(arr.min())
+            if lo <= lower if strict else lo < lower:
+                viol = arr <= lower if strict else arr < lower
                 where = np.flatnonzero(viol.ravel())[:5].tolist()
                 rel = ">" if strict else ">="
                 raise InputError(
@@ -146,8 +151,15 @@ def short(v: FloatArray) -> str:
 
 def per_period(v: ArrayLike, N: int) -> FloatArray:
     """``v`` broadcast to length ``N`` (read-only view)."""
+    return broadcast(v, (N,))
+
+
+def broadcast(v: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
+    """``v`` as a float array of ``shape`` (itself when it already has it; a read-only view
+    otherwise). On the decision path, where N ~ 400, ``np.broadcast_to`` costs as much as the
+    arithmetic around it."""
     a = np.asarray(v, dtype=np.float64)
-    return a if a.shape == (N,) else np.broadcast_to(a, (N,))
+    return a if a.shape == shape else np.broadcast_to(a, shape)
 
 
 # ----------------------------------------------------------------------------- JSON arrays
@@ -185,6 +197,8 @@ def decode_array(v: Any, name: str = "value") -> Any:
         raise InputError(f"{name}: {v!r} is not a number (only 'inf', '-inf' and 'nan' are).")
     if isinstance(v, (list, tuple)):
         return [decode_array(x, name) for x in v]
+    if isinstance(v, np.ndarray) and v.dtype.kind in "iuf":
+        return v.astype(np.float64)
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise InputError(f"{name}: {v!r} ({type(v).__name__}) is not a number.")
     return float(v)
@@ -355,7 +369,7 @@ class ImpactModel:
             if isinstance(getattr(self, f.name), np.ndarray)
         }
 
-    @property
+    @cached_property
     def batch_shape(self) -> tuple[int, ...]:
         """Leading shape of 2-D parameters ((M,) for a batch of M orders, () otherwise)."""
         shapes = [v.shape[:-1] for v in self._arrays().values() if v.ndim == 2]

@@ -95,7 +95,7 @@ class PowerLawImpact(ImpactModel):
         object.__setattr__(self, "delta", param("delta", self.delta, lower=0.0, strict=strict))
         common_length(self.gamma, self.delta)
 
-    @property
+    @cached_property
     def periods(self) -> int | None:
         return common_length(self.gamma, self.delta)
 

@@ -21,6 +21,7 @@ from execopt.impact.base import (
     LinearSupply,
     Param,
     Units,
+    broadcast,
     common_length,
     param,
     per_period,
@@ -69,17 +70,26 @@ class QuadraticImpact(ImpactModel):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "a", param("a (dollars per share)", self.a, lower=0.0))
-        object.__setattr__(self, "b", param("b (dollars per share^2)", self.b, lower=0.0))
-        common_length(self.a, self.b)
+        b = param("b (dollars per share^2)", self.b, lower=0.0)
+        object.__setattr__(self, "b", b)
+        n = common_length(self.a, self.b)
+        d = self.__dict__  # facts known now, kept (each lazy property costs ~1 us on first use)
+        d["periods"], d["strictly_convex"] = n, bool(b.min() > 0)
 
-    @property
+    @cached_property
     def periods(self) -> int | None:
         return common_length(self.a, self.b)
 
     @cached_property
+    def batch_shape(self) -> tuple[int, ...]:
+        return (
+            self.a.shape[:-1] if self.a.ndim == 2 else self.b.shape[:-1] if self.b.ndim == 2 else ()
+        )
+
+    @cached_property
     def strictly_convex(self) -> bool:
         """Every ``b_t > 0`` (then each period's supply is linear in ``lam`` between its kinks)."""
-        return bool(np.all(self.b > 0))
+        return bool(self.b.min() > 0)
 
     def cost(self, x: ArrayLike) -> FloatArray:
         x = np.asarray(x, dtype=np.float64)
@@ -121,9 +131,7 @@ class QuadraticImpact(ImpactModel):
         if not self.strictly_convex:
             return None
         shape = (*self.batch_shape, N)
-        return LinearSupply(
-            alpha=np.broadcast_to(0.5 / self.b, shape), z0=np.broadcast_to(self.a, shape)
-        )
+        return LinearSupply(alpha=broadcast(0.5 / self.b, shape), z0=broadcast(self.a, shape))
 
     def canon(self, y: cp.Variable, N: int) -> Canon:
         import cvxpy as cp

@@ -513,6 +513,7 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
         bound_gap=obj - lower,
         convex=True,
         var_violation=0.0,
+        optimum_source="exact",
     )
 
 

@@ -33,6 +33,8 @@ FloatArray = NDArray[np.float64]
 
 def as_real(name: str, v: Any, *, what: str) -> float:
     """``v`` as a float, refusing bools, strings, None and non-scalars with :class:`InputError`."""
+    if type(v) is float or type(v) is int:  # the common case, without the ABC check
+        return float(v)
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, np.ndarray)):
         raise InputError(f"{name} must be {what}, got {type(v).__name__} {v!r}.")
     if isinstance(v, np.ndarray):
@@ -116,7 +118,10 @@ class ExecutionProblem:
             )
         object.__setattr__(self, "shares", S)
         n = self.periods
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+        if (
+            type(n) is not int
+            and (isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)))
+        ) or n < 1:
             raise InputError(f"periods must be an integer >= 1, got {n!r}.")
         N = int(n)
         object.__setattr__(self, "periods", N)
@@ -127,7 +132,19 @@ class ExecutionProblem:
             )
         self.impact.check_periods(N)
         depth = self.impact.capacity
-        if self.cap is not None:
+        cap = self.cap
+        if type(cap) is float or type(cap) is int:  # one scalar cap: no array to validate
+            if not cap >= 0:
+                raise InputError(
+                    "cap must be >= 0 and not NaN in every period (shares); use inf for no cap."
+                )
+            c = np.array(float(cap))
+            c.flags.writeable = False
+            object.__setattr__(self, "cap", c)
+            u = np.full(N, float(cap))
+            if not (isinstance(depth, float) and depth == math.inf):
+                u = np.minimum(u, depth)
+        elif cap is not None:
             c = _array_arg("cap", self.cap, N, what="None, a number of shares or one per period")
             if np.isnan(c).any() or (c < 0).any():
                 raise InputError(
@@ -182,6 +199,13 @@ class ExecutionProblem:
                 "VaR limit off."
             )
         object.__setattr__(self, "var_z", z)
+        if self.risk_aversion == 0.0 and self.var_limit is None:
+            # the common separable case, decided here (the decision path builds a problem per
+            # decision; each lazy property costs about a microsecond on first use)
+            d = self.__dict__
+            d["terms"], d["limits"], d["separable"] = (), (), True
+        if (type(cap) is float or type(cap) is int) and math.isfinite(cap):
+            self.__dict__["capped"] = self.__dict__["fully_capped"] = True
 
     # ------------------------------------------------------------------ views
     @property
@@ -245,7 +269,7 @@ class ExecutionProblem:
         v = self.volatility
         return bool(v > 0) if isinstance(v, float) else bool(np.any(v > 0))
 
-    @property
+    @cached_property
     def separable(self) -> bool:
         """Only the separable impact model and the bounds (water-filling applies)."""
         return not self.terms and not self.limits

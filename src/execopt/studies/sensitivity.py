@@ -21,7 +21,7 @@ exponent, ``u`` caps, ``k`` risk aversion (1/dollars), ``sigma`` dollars per sha
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -29,7 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from execopt.errors import InputError
-from execopt.impact.models import ImpactModel, PowerLawImpact, QuadraticImpact
+from execopt.impact.models import ImpactModel, PowerLawImpact
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.solvers.api import solve
 from execopt.studies.cases import (
@@ -123,6 +123,13 @@ class SensitivityConfig:
         return ExecutionProblem(self.shares, m, self.periods, cap=as_cap(self.cap))
 
 
+def _partial(m: Any, name: str, x: FloatArray) -> FloatArray:
+    """``dc_t/dtheta_t`` at ``x`` for a coefficient the cost is linear in (``a``, ``b``,
+    ``gamma``): the cost of the model with that coefficient 1 and the other linear ones 0."""
+    linear = [f.name for f in fields(m) if f.init and f.name in ("a", "b", "gamma")]
+    return np.asarray(replace(m, **{n: float(n == name) for n in linear}).cost(x), dtype=float)
+
+
 def with_parameter(problem: ExecutionProblem, name: Parameter, value: Any) -> ExecutionProblem:
     """A copy of ``problem`` with one parameter replaced (``dataclasses.replace`` throughout).
 
@@ -130,14 +137,14 @@ def with_parameter(problem: ExecutionProblem, name: Parameter, value: Any) -> Ex
     ``S`` the shares, ``cap`` the cap (None or inf: uncapped), ``risk_aversion`` the risk weight.
     """
     m = problem.impact
-    if name in ("a", "b"):
-        if not isinstance(m, QuadraticImpact):
-            raise InputError(f"{name} is a quadratic parameter; the model is {type(m).__name__}.")
-        return replace(problem, impact=replace(m, **{name: value}))
-    if name in ("gamma", "delta"):
-        if not isinstance(m, PowerLawImpact):
-            raise InputError(f"{name} is a power-law parameter; the model is {type(m).__name__}.")
-        return replace(problem, impact=replace(m, **{name: value}))
+    if name in ("a", "b", "gamma", "delta"):
+        if name not in {f.name for f in fields(m)}:  # type: ignore[arg-type]
+            raise InputError(
+                f"{name} is not a parameter of the model {type(m).__name__} (its parameters: "
+                f"{', '.join(f.name for f in fields(m) if f.init)})."  # type: ignore[arg-type]
+            )
+        new = replace(m, **{name: value})  # type: ignore[type-var]
+        return replace(problem, impact=new)
     if name == "S":
         return replace(problem, shares=float(value))
     if name == "cap":
@@ -296,16 +303,15 @@ def envelope_check(
     m, N = problem.impact, problem.periods
     sol = solve(problem, "exact")
     x, lam, u = sol.schedule, sol.lam, problem.upper
-    analytic: dict[str, FloatArray]
-    if isinstance(m, QuadraticImpact):
-        analytic = {"a": x, "b": x * x}
-    elif isinstance(m, PowerLawImpact) and m.basis == "per_share":
-        analytic = {"gamma": x ** np.broadcast_to(m.exponent, (N,))}
-    else:
+    # envelope theorem: d opt / d theta_t = dc_t/dtheta_t at the optimum x (multiplier terms
+    # vanish); the partial derivative comes from the model itself, not from its class
+    scale_names = [n for n in ("a", "b", "gamma") if n in {f.name for f in fields(m)}]  # type: ignore[arg-type]
+    if not scale_names or not getattr(m, "is_convex", False):
         raise InputError(
-            "envelope_check handles quadratic and per-share power-law models (their derivatives "
-            "in closed form)."
+            "envelope_check needs a convex model with a linear coefficient a, b or gamma "
+            f"(quadratic, per-share power law); got {type(m).__name__}."
         )
+    analytic = {n: _partial(m, n, x) for n in scale_names}
     xbar = max(problem.shares / N, 1.0)
     p_exp = float(np.mean(np.broadcast_to(getattr(m, "exponent", 2.0), (N,))))
     fallback = {"a": abs(lam), "b": abs(lam) / xbar, "gamma": abs(lam) / xbar ** (p_exp - 1)}

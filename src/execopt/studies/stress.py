@@ -92,12 +92,15 @@ class Scenario:
         self, problem: ExecutionProblem
     ) -> tuple[QuadraticImpact, FloatArray, FloatArray]:
         """Stressed impact, caps ``u_t`` (inf where uncapped) and ``sigma_t`` of ``problem``."""
-        m = problem.impact
-        if not isinstance(m, QuadraticImpact):
-            raise InputError("stress scenarios transform quadratic impact (a_t, b_t).")
         N = problem.periods
+        diag = problem.impact.diagonal_quadratic(N)
+        if diag is None:
+            raise InputError(
+                "stress scenarios transform a quadratic cost a_t x + b_t x^2 (quadratic impact, "
+                f"fees); got {problem.impact!r}."
+            )
         w = self.mask(N)
-        a, b = np.broadcast_to(m.a, (N,)), np.broadcast_to(m.b, (N,))
+        a, b = diag
         sig = np.broadcast_to(np.asarray(problem.volatility, dtype=float), (N,))
         u = problem.upper
         return (

@@ -1386,11 +1386,10 @@ def instance_specs(ids: Iterable[str] | None = None) -> list[Spec]:
 # ----------------------------------------------------------------------------- certification
 def _crosscheck_methods(problem: ExecutionProblem) -> list[str]:
     if problem.periods > CVXPY_MAX_N:
-        if problem.impact.kind == "quadratic" and not problem.has_risk:
+        if problem.separable and problem.impact.diagonal_quadratic(problem.periods) is not None:
             return ["clarabel-direct"]
         return []
-    kind = problem.impact.kind
-    if kind == "quadratic":
+    if problem.impact.cone == "qp" and problem.impact.smooth:
         return ["clarabel", "scs", "osqp"]
     return ["clarabel", "scs"]
 
@@ -1404,18 +1403,16 @@ def clarabel_direct(problem: ExecutionProblem) -> FloatArray:
     import clarabel
     import scipy.sparse as sp
 
-    from execopt.impact.models import QuadraticImpact
     from execopt.solvers.repair import clip_to_feasible
 
-    m = problem.impact
-    if not isinstance(m, QuadraticImpact) or problem.has_risk:  # pragma: no cover - guarded
-        raise SolverError("clarabel_direct handles separable quadratic problems only.")
     N, S = problem.periods, problem.shares
+    diag = problem.impact.diagonal_quadratic(N)
+    if diag is None or not problem.separable:  # pragma: no cover - guarded
+        raise SolverError("clarabel_direct handles separable quadratic problems only.")
     if S == 0:
         return np.zeros(N)
     s = S / N
-    a = np.broadcast_to(m.a, (N,)).astype(float)
-    b = np.broadcast_to(m.b, (N,)).astype(float)
+    a, b = (np.asarray(v, dtype=float) for v in diag)
     C = float(np.mean(a * s + b * s * s)) or 1.0
     P = sp.diags(2.0 * b * s * s / C, format="csc")
     q = a * s / C
