@@ -18,6 +18,13 @@ from execopt.impact.fees import PerShareFee
 from execopt.impact.piecewise import PiecewiseLinearImpact
 from execopt.impact.power import PowerLawImpact
 from execopt.impact.quadratic import QuadraticImpact
+from execopt.impact.transient import (
+    ExponentialKernel,
+    Kernel,
+    PowerLawKernel,
+    TabulatedKernel,
+    kernel_from_dict,
+)
 from execopt.problem.certificate import Certificate, certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.solvers.api import METHODS, solve, solve_batch
@@ -29,17 +36,22 @@ __all__ = [
     "METHODS",
     "Certificate",
     "ExecutionProblem",
+    "ExponentialKernel",
     "ImpactModel",
+    "Kernel",
     "PerShareFee",
     "PiecewiseLinearImpact",
     "PowerLawImpact",
+    "PowerLawKernel",
     "QuadraticImpact",
     "Solution",
     "SumImpact",
+    "TabulatedKernel",
     "Timings",
     "__version__",
     "certify",
     "errors",
+    "kernel_from_dict",
     "model_from_dict",
     "presets",
     "register_model",

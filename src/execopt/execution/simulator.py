@@ -48,6 +48,7 @@ from execopt.data.book import BookSeries
 from execopt.errors import DataError, InputError
 from execopt.execution.risk import BreakerMonitor, CircuitBreaker, InventoryVaR
 from execopt.execution.state import BookSnapshot, DayData, History, MarketState, Side
+from execopt.impact.base import ImpactModel
 from execopt.impact.bookwalk import check_side
 
 __all__ = ["AtClose", "Event", "Overflow", "SimConfig", "SimResult", "simulate", "walk_fill"]
@@ -86,6 +87,11 @@ class SimConfig:
         cover at least half of it, else the data's own span; None always the data's span.
     tz : str
         Exchange time zone.
+    costs : ImpactModel or None
+        Costs the replayed book cannot show, charged on every fill by the model's own
+        ``cost`` (the planner's algebra, as cvxportfolio's ``SimulatorCost``): per-share fees
+        (:class:`~execopt.impact.PerShareFee`) or any registered separable term. Recorded in the
+        ``model_cost`` column and added to the shortfall.
     """
 
     side: Side = "buy"
@@ -97,9 +103,15 @@ class SimConfig:
     transient_half_life: float = 5.0
     session: tuple[str, str] | Literal["auto"] | None = "auto"
     tz: str = "America/New_York"
+    costs: ImpactModel | None = None
 
     def __post_init__(self) -> None:
         check_side(self.side)
+        if self.costs is not None and not isinstance(self.costs, ImpactModel):
+            raise InputError(
+                f"costs must be an ImpactModel (e.g. PerShareFee(0.003)), got "
+                f"{type(self.costs).__name__}."
+            )
         if self.overflow not in ("carry", "drop"):
             raise InputError(f"overflow must be 'carry' or 'drop', got {self.overflow!r}.")
         if self.at_close not in ("force", "report_unfilled"):
@@ -166,6 +178,13 @@ def _beyond_depth(
     return cost, notional
 
 
+def _model_cost(model: ImpactModel, t: int, f: float, N: int) -> float:
+    """Dollars the model charges for ``f`` shares in period ``t`` of ``N`` (its own ``cost``)."""
+    x = np.zeros(N)
+    x[t] = f
+    return float(np.broadcast_to(model.cost(x), (N,))[t])
+
+
 def _minute_series(book: BookSeries, config: SimConfig) -> tuple[BookSeries, FloatArray, str]:
     """Per-minute snapshots, minute volumes and a note on the session used."""
     if book.minutes is not None:
@@ -216,7 +235,7 @@ class SimResult:
     fills : pandas.DataFrame
         One row per period: ``period, ts, status, mid, spread, decision, requested, filled,
         unfilled, carried, dropped, beyond_depth, avg_price, cost_vs_mid, cost_vs_arrival,
-        latency_s, remaining``.
+        model_cost, latency_s, remaining``.
     events : tuple of Event
     config : SimConfig
     session : str
@@ -263,6 +282,11 @@ class SimResult:
         return float(self.fills["cost_vs_arrival"].sum())
 
     @property
+    def model_cost(self) -> float:
+        """Dollars charged by ``config.costs`` (fees and other modelled terms) on the fills."""
+        return float(self.fills["model_cost"].sum())
+
+    @property
     def opportunity_cost(self) -> float:
         """Unfilled shares marked at the final mid against the arrival mid, dollars."""
         sgn = 1.0 if self.side == "buy" else -1.0
@@ -270,8 +294,9 @@ class SimResult:
 
     @property
     def shortfall(self) -> float:
-        """Implementation shortfall, dollars: execution cost vs arrival plus opportunity cost."""
-        return self.cost_vs_arrival + self.opportunity_cost
+        """Implementation shortfall, dollars: execution cost vs arrival, modelled costs (fees)
+        and opportunity cost."""
+        return self.cost_vs_arrival + self.model_cost + self.opportunity_cost
 
     @property
     def shortfall_bps(self) -> float:
@@ -410,7 +435,7 @@ def simulate(
         for k in (
             "period", "ts", "status", "mid", "spread", "decision", "requested", "filled",
             "unfilled", "carried", "dropped", "beyond_depth", "avg_price", "cost_vs_mid",
-            "cost_vs_arrival", "latency_s", "remaining",
+            "cost_vs_arrival", "model_cost", "latency_s", "remaining",
         )
     }  # fmt: skip
     events: list[Event] = []
@@ -449,7 +474,7 @@ def simulate(
             "spread": snap.spread, "decision": np.nan, "requested": 0.0, "filled": 0.0,
             "unfilled": 0.0, "carried": 0.0, "dropped": 0.0, "beyond_depth": 0.0,
             "avg_price": np.nan, "cost_vs_mid": 0.0, "cost_vs_arrival": 0.0,
-            "latency_s": np.nan, "remaining": R,
+            "model_cost": 0.0, "latency_s": np.nan, "remaining": R,
         }  # fmt: skip
         if status == "ok":
             last_valid = snap
@@ -537,6 +562,8 @@ def simulate(
                 row["dropped"] = unfilled
             filled_arr[t] = f
             cum_filled += f
+            if cfg.costs is not None and f > 0:
+                row["model_cost"] = _model_cost(cfg.costs, t, f, N)
             transient = transient * decay + cfg.transient_impact * f
         else:
             transient = transient * decay

@@ -519,11 +519,11 @@ class ImpactModel:
             raise InputError(f"{cls.kind} model: {exc}") from None
 
     def __add__(self, other: object) -> ImpactModel:
-        from execopt.impact.composite import SumImpact
-
+        """``m1 + m2``: the registered ``"sum"`` model (:class:`~execopt.impact.SumImpact`),
+        looked up in the registry so this module does not import its own subclass."""
         if not isinstance(other, ImpactModel):
             return NotImplemented
-        return SumImpact.of(self, other)
+        return _REGISTRY["sum"].of(self, other)  # type: ignore[attr-defined]
 
 
 def _array_fields(cls: type[ImpactModel]) -> set[str]:

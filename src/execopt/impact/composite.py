@@ -9,7 +9,7 @@ when every part has one. The exact kernel of a sum whose parts are one model plu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -36,6 +36,15 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SumImpact"]
 
 _CONE_ORDER: dict[str, int] = {"lp": 0, "qp": 1, "power": 2}
+
+
+def _total(values: Iterable[Any]) -> FloatArray:
+    """The sum of arrays that may differ in shape (scalar parameters), broadcast."""
+    it = iter(values)
+    out = np.asarray(next(it), dtype=np.float64)
+    for v in it:
+        out = out + v
+    return out
 
 
 @register_model
@@ -118,20 +127,20 @@ class SumImpact(ImpactModel):
         return np.minimum.reduce(caps) if len(caps) > 1 else caps[0]
 
     def curvature_floor(self, u: FloatArray) -> FloatArray:
-        return np.sum([p.curvature_floor(u) for p in self.parts], axis=0)
+        return _total(p.curvature_floor(u) for p in self.parts)
 
     def structure_key(self) -> tuple[Any, ...]:
         return (self.kind, *(p.structure_key() for p in self.parts))
 
     # ---- NumPy face
     def cost(self, x: ArrayLike) -> FloatArray:
-        return np.sum([p.cost(x) for p in self.parts], axis=0)
+        return _total(p.cost(x) for p in self.parts)
 
     def marginal(self, x: ArrayLike) -> FloatArray:
-        return np.sum([p.marginal(x) for p in self.parts], axis=0)
+        return _total(p.marginal(x) for p in self.parts)
 
     def marginal_left(self, x: ArrayLike) -> FloatArray:
-        return np.sum([p.marginal_left(x) for p in self.parts], axis=0)
+        return _total(p.marginal_left(x) for p in self.parts)
 
     def _split(self, N: int) -> tuple[ImpactModel | None, FloatArray] | None:
         """``(model, rate)`` when all parts but at most one are linear rates (summed)."""
@@ -165,15 +174,15 @@ class SumImpact(ImpactModel):
         if any(d is None for d in ds):
             return None
         return (
-            np.sum([d[0] for d in ds if d is not None], axis=0),
-            np.sum([d[1] for d in ds if d is not None], axis=0),
+            _total(d[0] for d in ds if d is not None),
+            _total(d[1] for d in ds if d is not None),
         )
 
     def linear_rate(self, N: int) -> FloatArray | None:
         rs = [p.linear_rate(N) for p in self.parts]
         if any(r is None for r in rs):
             return None
-        return np.sum([r for r in rs if r is not None], axis=0)
+        return _total(r for r in rs if r is not None)
 
     def exact_kernel(self, N: int) -> LinearSupply | Segments | None:
         split = self._split(N)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from execopt.errors import DataError, InputError
-from execopt.impact.models import ImpactModel, PowerLawImpact, QuadraticImpact
+from execopt.impact.base import ImpactModel, model_from_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from execopt.impact.estimation import PowerLawFit, QuadraticFit
@@ -214,10 +214,11 @@ def _numbers(v: Any, what: str, origin: str | None) -> list[float]:
 def _build(
     kind: str, params: Mapping[str, Any], basis: str, what: str, origin: str | None
 ) -> ImpactModel:
+    d: dict[str, Any] = {"model": kind, **{n: params[n] for n in _PARAMS[kind]}}
+    if kind == "power":
+        d["basis"] = basis
     try:
-        if kind == "quadratic":
-            return QuadraticImpact(a=params["a"], b=params["b"])
-        return PowerLawImpact(gamma=params["gamma"], delta=params["delta"], basis=basis)  # type: ignore[arg-type]
+        return model_from_dict(d)  # the one reader of model parameters
     except InputError as exc:
         raise DataError(f"{_where(origin)}: {what} is not a valid {kind} model: {exc}") from exc
 

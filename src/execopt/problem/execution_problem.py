@@ -22,9 +22,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from execopt.errors import InfeasibleError, InputError
+from execopt.errors import ConvexityError, InfeasibleError, InputError
 from execopt.impact.base import ImpactModel, decode_array, encode_array, model_from_dict
-from execopt.problem.terms import MeanVarianceRisk, Term, VaRLimit, remaining
+from execopt.impact.transient import Kernel, kernel_from_dict
+from execopt.problem.terms import (
+    MeanVarianceRisk,
+    PermanentImpact,
+    Term,
+    TransientImpact,
+    VaRLimit,
+    remaining,
+)
 
 __all__ = ["ExecutionProblem", "as_real"]
 
@@ -82,6 +90,12 @@ class ExecutionProblem:
         ``z sigma sqrt(sum_t R_t^2) <= var_limit`` (a second-order cone).
     var_z : float
         Normal quantile ``z_alpha > 0`` of the VaR limit (1.645 for 95 %).
+    transient : Kernel or None
+        Transient (propagator) impact kernel ``G``: adds ``1/2 x^T K x``, ``K_ts = G(|t-s|)``
+        (:mod:`execopt.impact.transient`).
+    permanent : float
+        ``gamma >= 0``, linear permanent impact, dollars per share per share: adds
+        ``gamma (S^2 - sum_t x_t^2) / 2`` (Almgren–Chriss's discrete convention).
 
     Raises
     ------
@@ -89,6 +103,10 @@ class ExecutionProblem:
         Wrong types, non-finite or negative sizes, wrong lengths, a non-positive ``var_z``.
     InfeasibleError
         ``S`` larger than the sum of the caps.
+    ConvexityError
+        A kernel that is not positive semidefinite, or permanent impact larger than the
+        curvature of the temporary and transient costs (``2 diag(b) + K - gamma I`` not positive
+        semidefinite on the directions that keep ``sum x = S``): price manipulation.
 
     Examples
     --------
@@ -106,6 +124,8 @@ class ExecutionProblem:
     volatility: float | FloatArray = 0.0
     var_limit: float | None = None
     var_z: float = 1.6448536269514722
+    transient: Kernel | None = None
+    permanent: float = 0.0
     _u: FloatArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -199,13 +219,65 @@ class ExecutionProblem:
                 "VaR limit off."
             )
         object.__setattr__(self, "var_z", z)
-        if self.risk_aversion == 0.0 and self.var_limit is None:
+        if self.transient is not None or self.permanent != 0.0:
+            self._check_price_impact()
+        elif self.risk_aversion == 0.0 and self.var_limit is None:
             # the common separable case, decided here (the decision path builds a problem per
             # decision; each lazy property costs about a microsecond on first use)
             d = self.__dict__
             d["terms"], d["limits"], d["separable"] = (), (), True
         if (type(cap) is float or type(cap) is int) and math.isfinite(cap):
             self.__dict__["capped"] = self.__dict__["fully_capped"] = True
+
+    def _check_price_impact(self) -> None:
+        """Validate the transient kernel and permanent impact, and that the objective stays
+        convex with them (no price manipulation)."""
+        N = self.periods
+        k = self.transient
+        if k is not None:
+            if not isinstance(k, Kernel):
+                raise InputError(
+                    "transient must be a kernel (ExponentialKernel, PowerLawKernel, "
+                    f"TabulatedKernel) or None, got {type(k).__name__}."
+                )
+            k.values(N)  # a tabulated kernel must cover every lag
+            k.require_positive_definite(N)
+        g = as_real("permanent", self.permanent, what="a number >= 0 (dollars per share^2)")
+        if not math.isfinite(g) or g < 0:
+            raise InputError(
+                f"permanent must be a finite number >= 0 (gamma, dollars per share per share), "
+                f"got {self.permanent!r}."
+            )
+        object.__setattr__(self, "permanent", g)
+        if g == 0.0:
+            return
+        # curvature: 2 diag(b) (the impact's floor on [0, u]) + K - gamma I on {d : sum d = 0}
+        u = np.where(np.isfinite(self._u), self._u, max(self.shares, 1.0))
+        floor = np.broadcast_to(self.impact.curvature_floor(u), (N,)).astype(float)
+        k_min = k.min_eigenvalue(N) if k is not None else 0.0
+        if float(floor.min()) + k_min - g >= 0.0:
+            return  # sufficient: the smallest eigenvalue bound
+        if N == 1:
+            return  # a single period has no direction that keeps the total
+        H = np.diag(floor - g)
+        if k is not None:
+            H = H + k.matrix(N)
+        # projected onto sum d = 0: an orthonormal basis of 1-perp from a Householder reflection
+        v = np.ones(N)
+        v[0] += math.sqrt(N)
+        Q = np.eye(N) - 2.0 * np.outer(v, v) / float(v @ v)
+        B = Q[:, 1:]
+        lam = float(np.linalg.eigvalsh(B.T @ H @ B)[0])
+        scale = max(float(np.abs(np.diag(H)).max()), 1e-300)
+        if lam < -1e-10 * scale:
+            raise ConvexityError(
+                f"permanent impact gamma = {g:g} exceeds the curvature of the temporary and "
+                f"transient costs (2 diag(b) + K - gamma I has eigenvalue {lam:.3g} on the "
+                "directions that keep sum x = S): the objective is not convex, and a round trip "
+                "(buy more in one period, less in another) would lower the cost, which is price "
+                "manipulation rather than execution. Lower gamma, or give the model more "
+                "curvature (b_t >= gamma / 2)."
+            )
 
     # ------------------------------------------------------------------ views
     @property
@@ -255,6 +327,10 @@ class ExecutionProblem:
         out: list[Term] = []
         if self.risk_aversion > 0 and self._volatile:
             out.append(MeanVarianceRisk(self.shares, self.risk_aversion, self.sigma2))
+        if self.transient is not None:
+            out.append(TransientImpact(self.transient, self.periods))
+        if self.permanent > 0:
+            out.append(PermanentImpact(self.shares, self.permanent))
         return tuple(out)
 
     @cached_property
@@ -319,6 +395,8 @@ class ExecutionProblem:
             "volatility": encode_array(self.volatility),
             "var_limit": self.var_limit,
             "var_z": self.var_z,
+            "transient": None if self.transient is None else self.transient.to_dict(),
+            "permanent": self.permanent,
         }
 
     @classmethod
@@ -345,6 +423,8 @@ class ExecutionProblem:
                 raise InputError(f"problem: the field {need!r} is missing.")
         kw: dict[str, Any] = dict(d)
         kw["impact"] = model_from_dict(d["impact"])
+        if kw.get("transient") is not None:
+            kw["transient"] = kernel_from_dict(kw["transient"])
         for k in ("cap", "volatility"):
             if kw.get(k) is not None:
                 kw[k] = decode_array(kw[k], k)

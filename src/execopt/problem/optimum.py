@@ -7,6 +7,9 @@ separable (impact only, bounds)             water-filling (:mod:`execopt.problem
 separable + a VaR limit                     water-filling, exact when the limit does not bind
 ``a_t x + b_t x^2`` + mean-variance risk    banded KKT solve (:mod:`execopt.problem.mean_variance`),
                                             exact when no bound or VaR limit binds
+``a_t x + b_t x^2`` + permanent impact      water-filling with ``b_t - gamma/2`` (separable again)
+``a_t x + b_t x^2`` + exponential kernel    active set with O(N) tridiagonal solves
+(+ permanent impact)                        (:mod:`execopt.problem.transient_qp`)
 anything else                               :class:`~execopt.errors.NotSupportedError` naming a
                                             conic method
 ==========================================  ====================================================
@@ -14,13 +17,32 @@ anything else                               :class:`~execopt.errors.NotSupported
 
 from __future__ import annotations
 
+import numpy as np
+
 from execopt.errors import NotSupportedError
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.mean_variance import BOUND_RTOL, solve_mean_variance
-from execopt.problem.terms import MeanVarianceRisk
-from execopt.problem.waterfill import WaterFill, waterfill
+from execopt.problem.terms import MeanVarianceRisk, PermanentImpact
+from execopt.problem.transient_qp import exponential_qp_data, solve_exponential_qp
+from execopt.problem.waterfill import WaterFill, linear_supply_root, waterfill
 
 __all__ = ["exact_optimum"]
+
+
+def _permanent_only(problem: ExecutionProblem) -> WaterFill | None:
+    """Quadratic impact plus permanent impact: ``b_t - gamma/2`` per period, water-filled."""
+    N = problem.periods
+    diag = problem.impact.diagonal_quadratic(N)
+    if diag is None:
+        return None
+    lin = np.asarray(diag[0], dtype=np.float64)
+    quad = np.asarray(diag[1], dtype=np.float64) - sum(
+        0.5 * t.gamma for t in problem.terms if isinstance(t, PermanentImpact)
+    )
+    if not np.all(quad > 0):
+        return None
+    x, lam = linear_supply_root(0.5 / quad, lin, problem.upper, problem.shares)
+    return WaterFill(x, lam, "quadratic-breakpoints", 1)
 
 
 def exact_optimum(problem: ExecutionProblem) -> WaterFill:
@@ -47,6 +69,12 @@ def exact_optimum(problem: ExecutionProblem) -> WaterFill:
         return wf
     if all(isinstance(t, MeanVarianceRisk) for t in problem.terms):
         return solve_mean_variance(problem)
+    if not problem.limits and all(isinstance(t, PermanentImpact) for t in problem.terms):
+        adjusted = _permanent_only(problem)
+        if adjusted is not None:
+            return adjusted
+    if exponential_qp_data(problem) is not None:
+        return solve_exponential_qp(problem)
     names = ", ".join(sorted({t.name for t in problem.terms}))
     raise NotSupportedError(
         f"no exact algorithm covers an objective with the term(s) {names}; use "

@@ -10,8 +10,17 @@ limit) declare a violation instead of a value. No solver names a term class: eac
 term                            value, dollars                              formulation
 ==============================  ==========================================  ==================
 :class:`MeanVarianceRisk`       ``k sum_t sigma_t^2 R_t^2``                 QP (sum of squares)
+:class:`TransientImpact`        ``1/2 x^T K x``, ``K_ts = G(|t-s|)``        O(N) chains per
+                                                                            exponential; dense
+:class:`PermanentImpact`        ``gamma (S^2 - sum_t x_t^2) / 2``           diagonal (merged)
 :class:`VaRLimit` (constraint)  ``z ||sigma R||_2 <= L``                    second-order cone
 ==============================  ==========================================  ==================
+
+The permanent term is Almgren–Chriss's discrete convention: a child order pays the permanent
+impact of every earlier one, not its own, so ``sum_t x_t gamma sum_{s<t} x_s``; with
+``sum_t x_t = S`` that is ``gamma (S^2 - sum_t x_t^2) / 2``. Alone it is concave: the problem is
+convex only with enough curvature elsewhere (``2 b_t`` of quadratic impact, the kernel), which
+:class:`~execopt.problem.ExecutionProblem` checks when it is built.
 
 Glossary: ``S`` shares, ``N`` periods, ``x`` the schedule, ``R_t = S - sum_{s<=t} x_s`` the
 shares still to trade after period ``t``, ``k`` the risk aversion (1 / dollars), ``sigma_t`` the
@@ -32,7 +41,15 @@ from execopt.impact.base import Canon, Cone, Units
 if TYPE_CHECKING:  # pragma: no cover
     import cvxpy as cp
 
-__all__ = ["MeanVarianceRisk", "Term", "VaRLimit", "remaining", "suffix_sum"]
+__all__ = [
+    "MeanVarianceRisk",
+    "PermanentImpact",
+    "Term",
+    "TransientImpact",
+    "VaRLimit",
+    "remaining",
+    "suffix_sum",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -80,6 +97,11 @@ class Term:
 
     def structure_key(self) -> tuple[Any, ...]:
         return (self.name,)
+
+    def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray] | None:
+        """``(l, q)`` when the term is ``sum_t l_t x_t + q_t x_t^2`` up to a constant, or None
+        (the conic back-ends merge such terms with the impact model's own)."""
+        return None
 
     def to_dict(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -188,3 +210,118 @@ class VaRLimit(Term):
 
     def to_dict(self) -> dict[str, Any]:
         return {"term": self.name, "z": self.z, "limit": self.limit}
+
+
+@dataclass(frozen=True, eq=False)
+class TransientImpact(Term):
+    """Transient (propagator) impact ``1/2 x^T K x`` with ``K_ts = G(|t - s|)``, dollars.
+
+    Parameters
+    ----------
+    kernel : Kernel
+        :class:`~execopt.impact.transient.ExponentialKernel`, ``PowerLawKernel`` or
+        ``TabulatedKernel``.
+    periods : int
+        ``N``.
+
+    Notes
+    -----
+    The conic formulation writes each exponential ``w rho^|t-s|`` of the kernel (one for the
+    exponential kernel, a fitted positive sum for the power law) with a chain variable
+    ``z_t = rho z_{t-1} + x_t``: then ``x^T T x = (1 - rho^2) sum_{t<N-1} z_t^2 + z_{N-1}^2``
+    (expand ``z_t^2 - rho^2 z_{t-1}^2 = x_t^2 + 2 rho z_{t-1} x_t``), O(N) rows instead of the
+    dense ``N^2``. A kernel without such a sum (tabulated) uses the dense matrix.
+    """
+
+    kernel: Any
+    periods: int
+    name: ClassVar[str] = "transient"
+
+    def batch_value(self, X: FloatArray) -> FloatArray:
+        return np.asarray(0.5 * np.sum(X * self.kernel.apply(X), axis=-1))
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        return np.asarray(self.kernel.apply(x), dtype=np.float64)
+
+    def structure_key(self) -> tuple[Any, ...]:
+        soe = self.kernel.exponential_sum(self.periods)
+        if soe is None:
+            return (self.name, "dense", self.kernel)
+        return (self.name, "chains", int(soe.weights.size))
+
+    def canon(self, y: cp.Variable, N: int) -> Canon:
+        import cvxpy as cp
+
+        soe = self.kernel.exponential_sum(N)
+        if soe is None:
+            K = self.kernel.matrix(N)
+            sc_p = cp.Parameter(nonneg=True, name="transient_scale")
+
+            def load_dense(t: Any, u: Units) -> None:
+                sc_p.value = 0.5 * u.s * u.s / u.C
+
+            return Canon(sc_p * cp.quad_form(y, cp.psd_wrap(K)), [], load_dense)
+        J = soe.weights.size
+        cons: list[Any] = []
+        cost = 0
+        params: list[tuple[Any, Any, Any]] = []
+        for j in range(J):
+            z = cp.Variable(N, name=f"z_transient_{j}")
+            rho_p = cp.Parameter(nonneg=True, name=f"rho_{j}")
+            c1 = cp.Parameter(nonneg=True, name=f"c1_{j}")
+            c2 = cp.Parameter(nonneg=True, name=f"c2_{j}")
+            cons.append(z[0] == y[0])
+            if N > 1:
+                cons.append(z[1:] == cp.multiply(rho_p, z[:-1]) + y[1:])
+                cost = cost + cp.sum_squares(c1 * z[:-1])
+            cost = cost + cp.square(c2 * z[N - 1])
+            params.append((rho_p, c1, c2))
+
+        def load(t: Any, u: Units) -> None:
+            s = t.kernel.exponential_sum(N)
+            unit = u.s * u.s / u.C
+            for (rho_p, c1, c2), w, r in zip(params, s.weights, s.rho, strict=True):
+                rho_p.value = float(r)
+                c1.value = float(np.sqrt(0.5 * w * (1.0 - r * r) * unit))
+                c2.value = float(np.sqrt(0.5 * w * unit))
+
+        return Canon(cost, cons, load)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"term": self.name, "kernel": self.kernel.to_dict()}
+
+
+@dataclass(frozen=True, eq=False)
+class PermanentImpact(Term):
+    """Linear permanent impact in Almgren–Chriss's discrete convention,
+    ``gamma (S^2 - sum_t x_t^2) / 2`` dollars (see the module docstring).
+
+    Parameters
+    ----------
+    shares : float
+        ``S``.
+    gamma : float
+        ``gamma >= 0``, dollars per share per share.
+    """
+
+    shares: float
+    gamma: float
+    name: ClassVar[str] = "permanent"
+
+    def batch_value(self, X: FloatArray) -> FloatArray:
+        return np.asarray(0.5 * self.gamma * (self.shares**2 - np.sum(X * X, axis=-1)))
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        return np.asarray(-self.gamma * x, dtype=np.float64)
+
+    def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray]:
+        return np.zeros(N), np.full(N, -0.5 * self.gamma)
+
+    def canon(self, y: cp.Variable, N: int) -> Canon:  # pragma: no cover - merged
+        raise NotImplementedError(
+            "the permanent term is concave alone; the conic back-end merges it with the "
+            "diagonal quadratic terms (see execopt.solvers.conic)."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"term": self.name, "gamma": self.gamma}

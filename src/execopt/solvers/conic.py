@@ -22,11 +22,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from execopt.errors import ConvergenceWarning, ConvexityError, InfeasibleError, SolverError
-from execopt.impact.base import Units
+from execopt.errors import (
+    ConvergenceWarning,
+    ConvexityError,
+    InfeasibleError,
+    NotSupportedError,
+    SolverError,
+)
+from execopt.impact.base import Canon, Units
 from execopt.impact.power import TWO_READINGS
 from execopt.problem.certificate import certify
 from execopt.problem.execution_problem import ExecutionProblem
+from execopt.problem.terms import TransientImpact
 from execopt.solvers.repair import clip_to_feasible, raw_violation
 from execopt.solvers.solution import Solution, Status, Timings
 
@@ -95,6 +102,8 @@ class _Compiled:
 
 
 _cache: OrderedDict[tuple[Any, ...], _Compiled] = OrderedDict()
+#: The last element of a structure key whose formulation holds one problem's own numbers.
+_NO_CACHE = "no-cache"
 
 
 def clear_cache() -> None:
@@ -120,16 +129,23 @@ def _diagonal(problem: ExecutionProblem) -> tuple[FloatArray, FloatArray] | None
 
 
 def _structure(problem: ExecutionProblem, method: str) -> tuple[Any, ...]:
-    """What fixes the compiled formulation: a cache hit re-uses it with new parameter values."""
+    """What fixes the compiled formulation: a cache hit re-uses it with new parameter values.
+
+    A dense merged quadratic holds the problem's own matrix: its key ends in ``_NO_CACHE`` and
+    it is compiled afresh for each problem (the dense form is the reference, not the fast
+    path)."""
     key: tuple[Any, ...] = (method, problem.periods, problem.capped)
     if _diagonal(problem) is not None:
         return (*key, "diagonal")
-    return (
+    mode = _merge_mode(problem)
+    key = (
         *key,
+        mode,
         problem.impact.structure_key(),
         tuple(t.structure_key() for t in problem.terms),
         tuple(t.structure_key() for t in problem.limits),
     )
+    return (*key, _NO_CACHE) if mode.startswith("dense") else key
 
 
 def _scales(problem: ExecutionProblem) -> tuple[float, float]:
@@ -194,6 +210,87 @@ def _build_diagonal(problem: ExecutionProblem) -> _Compiled:
     return _Compiled(prob, w, load, perf_counter() - t0, extract=extract)
 
 
+def _merge_mode(problem: ExecutionProblem) -> str:
+    """How terms that are concave alone (permanent impact, ``-gamma/2 x^2``) are written.
+
+    ``"none"``: no such term. ``"diag"``: merged with the impact model's diagonal quadratic
+    (``b_t - gamma/2 >= 0``). ``"dense"``: merged with the impact's diagonal and the transient
+    kernel into one dense positive semidefinite matrix (checked when the problem was built).
+    ``"dense-kernel"``: merged with the kernel only (the impact model is not quadratic).
+    """
+    N = problem.periods
+    if not any(t.diagonal_quadratic(N) is not None for t in problem.terms):
+        return "none"
+    diag = problem.impact.diagonal_quadratic(N)
+    if diag is not None:
+        q = diag[1] + _diag_terms(problem)[1]
+        if np.all(q >= 0):
+            return "diag"
+    kernels = [t for t in problem.terms if isinstance(t, TransientImpact)]
+    if kernels:
+        return "dense" if diag is not None else "dense-kernel"
+    raise NotSupportedError(
+        "permanent impact is concave on its own (gamma (S^2 - sum x^2) / 2) and this impact "
+        f"model ({problem.impact!r}) has no quadratic part to absorb it in a conic formulation; "
+        "use method='slsqp' (certified by the Frank-Wolfe bound) or a quadratic impact model."
+    )
+
+
+def _diag_terms(problem: ExecutionProblem) -> tuple[FloatArray, FloatArray]:
+    """The summed ``(l, q)`` of the non-separable terms that are diagonal quadratics."""
+    N = problem.periods
+    lin, quad = np.zeros(N), np.zeros(N)
+    for t in problem.terms:
+        d = t.diagonal_quadratic(N)
+        if d is not None:
+            lin, quad = lin + d[0], quad + d[1]
+    return lin, quad
+
+
+def _merged_canon(problem: ExecutionProblem, y: Any, mode: str) -> tuple[Canon, set[int]]:
+    """The canon of the merged quadratic terms and the indices of ``problem.terms`` it covers
+    (the impact model is covered too unless the mode is ``"dense-kernel"``)."""
+    import cvxpy as cp
+
+    N = problem.periods
+    covered = {i for i, t in enumerate(problem.terms) if t.diagonal_quadratic(N) is not None}
+    lin_p = cp.Parameter(N, name="merged_l")
+    if mode == "diag":
+        rq_p = cp.Parameter(N, name="merged_sqrt_q", nonneg=True)
+
+        def load_diag(p: ExecutionProblem, u: Units) -> None:
+            d = p.impact.diagonal_quadratic(N)
+            assert d is not None
+            dl, dq = _diag_terms(p)
+            lin_p.value = (d[0] + dl) * u.s / u.C
+            rq_p.value = np.sqrt(np.maximum(d[1] + dq, 0.0) / u.C) * u.s
+
+        return Canon(lin_p @ y + cp.sum_squares(cp.multiply(rq_p, y)), [], load_diag), covered
+    # dense: 1/2 y^T (2 diag(q) + K) y with every kernel merged in (constant matrix, rebuilt per
+    # problem: the cache key holds the problem's own numbers)
+    H = np.zeros((N, N))
+    for i, t in enumerate(problem.terms):
+        if isinstance(t, TransientImpact):
+            H += t.kernel.matrix(N)
+            covered.add(i)
+    dl, dq = _diag_terms(problem)
+    lin = dl
+    if mode == "dense":
+        d = problem.impact.diagonal_quadratic(N)
+        assert d is not None
+        lin, dq = lin + d[0], dq + d[1]
+    H[np.diag_indices(N)] += 2.0 * dq
+    H = 0.5 * (H + H.T)
+    sc_p = cp.Parameter(nonneg=True, name="merged_scale")
+
+    def load_dense(p: ExecutionProblem, u: Units) -> None:
+        lin_p.value = lin * u.s / u.C
+        sc_p.value = 0.5 * u.s * u.s / u.C
+
+    cost = lin_p @ y + sc_p * cp.quad_form(y, cp.psd_wrap(H))
+    return Canon(cost, [], load_dense), covered
+
+
 def _build(problem: ExecutionProblem, method: str) -> _Compiled:
     """Assemble the DPP problem from the terms' own formulations (:class:`Canon`)."""
     import cvxpy as cp
@@ -206,19 +303,31 @@ def _build(problem: ExecutionProblem, method: str) -> _Compiled:
     y = cp.Variable(N, name="y")
     S_p = cp.Parameter(name="S", nonneg=True)
     cons: list[Any] = [cp.sum(y) == S_p]
-    impact = problem.impact.canon(y, N)
-    others = [t.canon(y, N) for t in (*problem.terms, *problem.limits)]
-    alone = not others
-    if not (impact.implies_nonneg or (alone and impact.nonneg_redundant_alone)):
+    mode = _merge_mode(problem)
+    covered: set[int] = set()
+    merged: Canon | None = None
+    if mode != "none":
+        merged, covered = _merged_canon(problem, y, mode)
+    own_impact = mode in ("none", "dense-kernel")
+    impact = problem.impact.canon(y, N) if own_impact else None
+    rest = [i for i in range(len(problem.terms)) if i not in covered]
+    others = [problem.terms[i].canon(y, N) for i in rest]
+    others += [lim.canon(y, N) for lim in problem.limits]
+    alone = not others and merged is None
+    implies_nonneg = impact is not None and (
+        impact.implies_nonneg or (alone and impact.nonneg_redundant_alone)
+    )
+    if not implies_nonneg:
         cons.append(y >= 0)
     u_p = None
-    if problem.capped and not impact.enforces_caps:
+    if problem.capped and not (impact is not None and impact.enforces_caps):
         u_p = cp.Parameter(N, name="u", nonneg=True)
         cons.append(y <= u_p)
-    objective = impact.cost
-    cons += impact.constraints
-    for c in others:
+    pieces = [c for c in (impact, merged, *others) if c is not None]
+    objective = pieces[0].cost
+    for c in pieces[1:]:
         objective = objective + c.cost
+    for c in pieces:
         cons += c.constraints
     prob = cp.Problem(cp.Minimize(objective), cons)
     if not prob.is_dpp():  # pragma: no cover - guarded by tests
@@ -231,8 +340,11 @@ def _build(problem: ExecutionProblem, method: str) -> _Compiled:
             # no period can take more than S shares: min(u, S) is exact and keeps the bound of
             # order N in scaled units (an uncapped period used to get a bound of 1e12)
             u_p.value = np.minimum(p.upper, p.shares) / s
-        impact.load(p.impact, units)
-        for c, t in zip(others, (*p.terms, *p.limits), strict=True):
+        if impact is not None:
+            impact.load(p.impact, units)
+        if merged is not None:
+            merged.load(p, units)
+        for c, t in zip(others, (*(p.terms[i] for i in rest), *p.limits), strict=True):
             c.load(t, units)
 
     return _Compiled(prob, y, load, perf_counter() - t0)
@@ -388,7 +500,8 @@ def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = Fa
     else:
         comp = _build(problem, method)
         build = comp.build_time
-    _cache[key] = comp
+    if key[-1] != _NO_CACHE:
+        _cache[key] = comp
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     s, C = _scales(problem)

@@ -1,0 +1,239 @@
+"""Exact optimum under an exponential transient kernel: an active-set method with O(N) solves.
+
+The problem (quadratic impact, permanent impact merged into the diagonal, exponential kernel
+``G(l) = G0 rho^l``) is the strictly convex QP
+
+    minimise   f(x) = sum_t (l_t x_t + q_t x_t^2) + 1/2 G0 x^T T x,     T_ts = rho^|t-s|
+    subject to sum_t x_t = S,   0 <= x_t <= u_t
+
+(``l = a``, ``q = b - gamma/2``). Its Hessian is ``H = 2 diag(q) + G0 T``. The inverse of ``T``
+restricted to any set of periods ``F`` is tridiagonal (``T_FF`` is the correlation matrix of a
+Markov chain observed at the times ``F``, with consecutive correlations ``r_i = rho^(f_{i+1} -
+f_i)``), so ``H_FF v = c`` is solved in O(N) as the tridiagonal system
+``(P 2 diag(q_F) + G0 I) v = P c`` with ``P = T_FF^-1``.
+
+:func:`solve_exponential_qp` runs a primal–dual active-set iteration (all violated bounds
+fixed, all wrong-signed multipliers released at once; a handful of iterations in practice) and,
+should that cycle, the classical primal active-set method (one bound at a time from a feasible
+point, finite). The answer is an exact KKT point to rounding; the ``exact`` solver certifies it
+like any other.
+
+Glossary: ``x`` shares per period, ``S`` shares, ``u`` caps, ``l`` dollars per share, ``q``
+dollars per share squared, ``G0`` the kernel strength, ``rho`` its one-period decay, ``lam`` the
+multiplier of ``sum x = S`` (marginal cost of the last share), ``F`` free periods, ``L``/``U``
+periods at their lower/upper bounds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.linalg import solve_banded
+
+from execopt.errors import NotSupportedError
+from execopt.impact.transient import ExponentialKernel, _kms_apply
+from execopt.problem.execution_problem import ExecutionProblem
+from execopt.problem.terms import PermanentImpact, TransientImpact
+from execopt.problem.waterfill import WaterFill
+
+__all__ = ["exponential_qp_data", "solve_exponential_qp"]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+#: A coordinate this far (relative to ``max(S/N, 1)`` shares) past a bound counts as violating it.
+BOUND_RTOL = 1e-12
+#: Iteration limits of the primal–dual and the primal active-set phases.
+PDAS_MAXITER = 60
+PRIMAL_MAXITER = 20_000
+
+
+def exponential_qp_data(
+    problem: ExecutionProblem,
+) -> tuple[FloatArray, FloatArray, float, float] | None:
+    """``(l, q, G0, rho)`` when ``problem`` is the QP of the module docstring, else None."""
+    N = problem.periods
+    if problem.limits:
+        return None
+    diag = problem.impact.diagonal_quadratic(N)
+    if diag is None:
+        return None
+    lin, quad = (np.asarray(v, dtype=np.float64).copy() for v in diag)
+    kernel: ExponentialKernel | None = None
+    for t in problem.terms:
+        if isinstance(t, TransientImpact) and isinstance(t.kernel, ExponentialKernel):
+            if kernel is not None:
+                return None
+            kernel = t.kernel
+        elif isinstance(t, PermanentImpact):
+            quad = quad - 0.5 * t.gamma
+        else:
+            return None
+    if kernel is None:
+        return None
+    return lin, quad, kernel.strength, kernel.rho
+
+
+class _QP:
+    """The QP's data and its O(N) operations."""
+
+    def __init__(self, l: FloatArray, q: FloatArray, G0: float, rho: float) -> None:
+        self.l, self.q, self.G0, self.rho = l, q, G0, rho
+        self.N = l.shape[0]
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        return self.l + 2.0 * self.q * x + self.G0 * _kms_apply(x, self.rho)
+
+    def reduced(self, free: BoolArray, x_fixed: FloatArray, S: float) -> tuple[FloatArray, float]:
+        """Minimise over the free periods with the others held at ``x_fixed``: ``(x, lam)``."""
+        F = np.flatnonzero(free)
+        n = F.size
+        x = x_fixed.copy()
+        if n == 0:
+            return x, math.nan
+        # c = -l_F - G0 (T x_fixed)_F  (2 diag(q) has no cross terms); H_FF x_F = lam 1 + c
+        c = -self.l[F] - self.G0 * _kms_apply(np.where(free, 0.0, x_fixed), self.rho)[F]
+        gaps = np.diff(F).astype(np.float64)
+        r = np.power(self.rho, gaps)  # correlations of consecutive free periods
+        w = 1.0 / (1.0 - r * r)
+        # P = T_FF^-1, tridiagonal: diag, off-diagonal
+        pd = np.empty(n)
+        if n == 1:
+            pd[0] = 1.0
+        else:
+            pd[0] = w[0]
+            pd[-1] = w[-1]
+            pd[1:-1] = w[:-1] + r[1:] * r[1:] * w[1:]
+        po = -r * w
+        d2 = 2.0 * self.q[F]
+        # M = P diag(d2) + G0 I (banded (1, 1)); rows i: P_{i,i-1} d2_{i-1}, P_ii d2_i + G0,
+        # P_{i,i+1} d2_{i+1}
+        ab = np.zeros((3, n))
+        ab[1] = pd * d2 + self.G0
+        if n > 1:
+            ab[0, 1:] = po * d2[1:]  # upper: M[i, i+1]
+            ab[2, :-1] = po * d2[:-1]  # lower: M[i+1, i]
+        rhs = np.empty((n, 2))
+        for k, vec in enumerate((np.ones(n), c)):
+            pv = pd * vec
+            if n > 1:
+                pv[:-1] += po * vec[1:]
+                pv[1:] += po * vec[:-1]
+            rhs[:, k] = pv
+        sol = solve_banded((1, 1), ab, rhs, check_finite=False)
+        v1, v2 = sol[:, 0], sol[:, 1]
+        den = float(v1.sum())
+        rest = S - float(x_fixed[~free].sum())
+        lam = (rest - float(v2.sum())) / den
+        x[F] = lam * v1 + v2
+        return x, lam
+
+
+def solve_exponential_qp(problem: ExecutionProblem) -> WaterFill:
+    """The exact optimum of the QP of the module docstring (see there).
+
+    Raises
+    ------
+    NotSupportedError
+        When ``problem`` is not of that form (use ``method="clarabel"``).
+    """
+    data = exponential_qp_data(problem)
+    if data is None:  # pragma: no cover - the dispatcher checks first
+        raise NotSupportedError(
+            "the exact transient solver needs quadratic impact and one exponential kernel "
+            "(permanent impact allowed, no risk term); use method='clarabel'."
+        )
+    lin, quad, G0, rho = data
+    N, S, u = problem.periods, problem.shares, problem.upper
+    if S == 0 or N == 1:
+        return WaterFill(np.full(N, S / N) if N == 1 else np.zeros(N), math.nan, "transient-qp", 0)
+    qp = _QP(lin, quad, G0, rho)
+    tol = BOUND_RTOL * max(S / N, 1.0)
+    x, lam, it = _pdas(qp, u, S, tol)
+    if x is None:
+        x, lam, it2 = _primal_active_set(qp, problem, tol)
+        it += it2
+    x = np.minimum(np.maximum(x, 0.0), u)
+    return WaterFill(x, float(lam), "transient-active-set", it)
+
+
+def _pdas(qp: _QP, u: FloatArray, S: float, tol: float) -> tuple[FloatArray | None, float, int]:
+    """Primal–dual active set: ``(x, lam, iterations)``, ``x`` None if it cycled."""
+    N = qp.N
+    at_lo = np.zeros(N, dtype=bool)
+    at_hi = np.zeros(N, dtype=bool)
+    seen: set[bytes] = set()
+    for it in range(1, PDAS_MAXITER + 1):
+        fixed = np.where(at_hi, u, 0.0)
+        free = ~(at_lo | at_hi)
+        if not free.any():
+            return None, math.nan, it
+        x, lam = qp.reduced(free, fixed, S)
+        g = qp.gradient(x)
+        new_lo = (free & (x < -tol)) | (at_lo & (g - lam >= 0.0))
+        new_hi = (free & (x > u + tol)) | (at_hi & (lam - g >= 0.0))
+        if np.array_equal(new_lo, at_lo) and np.array_equal(new_hi, at_hi):
+            return x, lam, it
+        key = np.packbits(np.concatenate([new_lo, new_hi])).tobytes()
+        if key in seen:
+            return None, math.nan, it
+        seen.add(key)
+        at_lo, at_hi = new_lo, new_hi
+    return None, math.nan, PDAS_MAXITER
+
+
+def _primal_active_set(
+    qp: _QP, problem: ExecutionProblem, tol: float
+) -> tuple[FloatArray, float, int]:
+    """The primal active-set method from a feasible start (finite; one bound per step)."""
+    from execopt.impact.quadratic import QuadraticImpact
+    from execopt.problem.waterfill import waterfill
+
+    N, S, u = problem.periods, problem.shares, problem.upper
+    # feasible start: the separable problem with the kernel's diagonal (G0 / 2 per period)
+    start = ExecutionProblem(
+        S,
+        QuadraticImpact(np.maximum(qp.l - qp.l.min(), 0.0), np.maximum(qp.q, 0.0) + 0.5 * qp.G0),
+        N,
+        cap=problem.cap,
+    )
+    x = waterfill(start).x
+    at_lo = x <= 0.0
+    at_hi = x >= u
+    lam = math.nan
+    for it in range(1, PRIMAL_MAXITER + 1):
+        free = ~(at_lo | at_hi)
+        fixed = np.where(at_hi, u, np.where(at_lo, 0.0, x))
+        xh, lam_h = qp.reduced(free, fixed, S)
+        p = xh - x
+        if float(np.abs(p).max()) <= tol:
+            g = qp.gradient(x)
+            lam = lam_h if math.isfinite(lam_h) else float(np.median(g))
+            mu_lo = np.where(at_lo, g - lam, np.inf)
+            mu_hi = np.where(at_hi, lam - g, np.inf)
+            i_lo, i_hi = int(np.argmin(mu_lo)), int(np.argmin(mu_hi))
+            worst = min(mu_lo[i_lo], mu_hi[i_hi])
+            if worst >= -1e-12 * max(abs(lam), 1.0):
+                return x, lam, it
+            if mu_lo[i_lo] <= mu_hi[i_hi]:
+                at_lo[i_lo] = False
+            else:
+                at_hi[i_hi] = False
+            continue
+        # longest step along p that keeps the free periods within their bounds
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a_lo = np.where(free & (p < 0), -x / p, np.inf)
+            a_hi = np.where(free & (p > 0), (u - x) / p, np.inf)
+        j_lo, j_hi = int(np.argmin(a_lo)), int(np.argmin(a_hi))
+        alpha = min(1.0, a_lo[j_lo], a_hi[j_hi])
+        x = x + alpha * p
+        if alpha < 1.0:
+            if a_lo[j_lo] <= a_hi[j_hi]:
+                at_lo[j_lo], x[j_lo] = True, 0.0
+            else:
+                at_hi[j_hi], x[j_hi] = True, u[j_hi]
+    raise NotSupportedError(  # pragma: no cover - finite in theory; a guard against rounding
+        "the transient active-set method did not converge; use method='clarabel'."
+    )
