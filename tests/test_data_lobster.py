@@ -65,7 +65,7 @@ def test_levels_dummies_and_synthesised_timestamps(tmp_path: Path) -> None:
     assert step.min() >= 0 and step.max() - step.min() <= 1
     # Time-of-day work on made-up times is refused unless the user opts in.
     assert got.synthetic_time and not got.time_is_real
-    with pytest.raises(DataError, match="synthesised.*--synthetic-time"):
+    with pytest.raises(DataError, match=r"synthesised.*--synthetic-time"):
         got.minute_snapshots()
     allowed = read_lobster(ob, date="2012-06-21", allow_synthetic_time=True)
     assert len(allowed.minute_snapshots()) == 390

@@ -218,6 +218,10 @@ def _check_header(names: list[str], path: Path, ts_column: str) -> tuple[int, st
             f"'{path.name}': order-count column(s) {', '.join(no_counts)} absent (counts are "
             "not used)"
         )
+    if ts_col != ts_column:
+        notes.append(f"'{path.name}': no {ts_column} column; rows are timed by {ts_col}")
+    if "symbol" not in have:
+        notes.append(f"'{path.name}': no symbol column; the series is named after the file")
     absent = [c for c in _OPTIONAL if c not in have]
     if absent and len(absent) < len(_OPTIONAL):
         notes.append(f"'{path.name}': column(s) {', '.join(absent)} absent (not used)")
