@@ -325,6 +325,18 @@ def test_harmless_missing_or_extra_columns_are_named_in_the_report(
     assert "outside the MBP-10 layout ignored: venue_note" in notes
 
 
+def test_a_shallower_complete_book_is_read_and_its_depth_named(tmp_path: Path) -> None:
+    book, path = _book_file(tmp_path)
+    lines = _lines(path)
+    for column in [c for c in _header(lines) if c[-2:] in {f"{i:02d}" for i in range(5, 10)}]:
+        lines = _drop_column(lines, column)
+    _write(path, lines)
+    got = read_mbp10(path, policy="raise")
+    assert got.n_levels == 5
+    np.testing.assert_array_equal(got.ask_px, book.ask_px[:, :5])
+    assert any("5 complete level(s) (00..04), not MBP-10's 10" in n for n in got.validation.notes)
+
+
 def test_repeated_level_column_is_refused(tmp_path: Path) -> None:
     _, path = _book_file(tmp_path)
     lines = _lines(path)

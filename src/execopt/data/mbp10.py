@@ -211,6 +211,11 @@ def _check_header(names: list[str], path: Path, ts_column: str) -> tuple[int, st
             f"{found}{unknown}; {_FIX_LAYOUT}"
         )
     notes: list[str] = []
+    if L != 10:
+        notes.append(
+            f"'{path.name}': the header names {L} complete level(s) (00..{L - 1:02d}), not "
+            "MBP-10's 10; the book has that depth"
+        )
     counts = [f"{s}_ct_{i:02d}" for i in range(L) for s in ("bid", "ask")]
     no_counts = [c for c in counts if c not in have]
     if no_counts and len(no_counts) < len(counts):
