@@ -112,3 +112,15 @@ def test_dbn_crossed_row_is_located_by_record(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"x.dbn', record 3: crossed book"):
         read_dbn(path, policy="raise")
     assert read_dbn(path).validation.dropped == {"crossed": 1}
+
+
+def test_dbn_exact_duplicate_record_is_dropped_and_counted(tmp_path: Path) -> None:
+    book = small_book(periods=2)
+    n = len(book)
+    twice = book.take(np.r_[0:5, 4, 5:n])  # record 5 repeats record 4 byte for byte
+    path = _write_dbn(tmp_path / "dup.dbn", twice)
+    with pytest.raises(DataError, match=r"dup.dbn', record 6: the row repeats .*record 5 exactly"):
+        read_dbn(path, policy="raise")
+    got = read_dbn(path)
+    assert got.validation.dropped == {"duplicate": 1} and got.validation.duplicates == 1
+    np.testing.assert_array_equal(got.ts, book.ts)

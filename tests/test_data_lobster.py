@@ -63,7 +63,13 @@ def test_levels_dummies_and_synthesised_timestamps(tmp_path: Path) -> None:
     assert str(got.ts[0]) == "2012-06-21T13:30:00.000000000"
     step = np.diff(got.ts.view(np.int64))
     assert step.min() >= 0 and step.max() - step.min() <= 1
-    assert len(got.minute_snapshots()) == 390
+    # Time-of-day work on made-up times is refused unless the user opts in.
+    assert got.synthetic_time and not got.time_is_real
+    with pytest.raises(DataError, match=r"synthesised.*--synthetic-time"):
+        got.minute_snapshots()
+    allowed = read_lobster(ob, date="2012-06-21", allow_synthetic_time=True)
+    assert len(allowed.minute_snapshots()) == 390
+    assert allowed.minute_snapshots().synthetic_time  # the label follows the snapshots
     three = read_lobster(ob, levels=3)
     assert three.n_levels == 3
     np.testing.assert_array_equal(three.ask_px, got.ask_px[:, :3])
@@ -213,5 +219,7 @@ def test_real_five_levels_without_messages(ticker: str, rows: int) -> None:
     assert book.validation.timestamps_synthesised
     assert book.validation.rows_dropped == 0
     assert len(book.trades) == 0
-    snaps = book.minute_snapshots()
+    with pytest.raises(DataError, match="synthesised"):
+        book.minute_snapshots()
+    snaps = book.with_synthetic_time_allowed().minute_snapshots()
     assert len(snaps) == 390 and snaps.validation.forward_filled_minutes == 0

@@ -20,6 +20,11 @@ For a synthetic preset the policies also see one earlier synthetic day (seed + 1
 (VWAP's volume profile, the static optimum's per-minute profile, the adaptive forecast's
 intraday shape); ``--no-history`` turns that off. For a file, ``--history PATH`` gives earlier
 days.
+
+Books (the day and its history) are loaded by :func:`execopt.data.load_book`: the rows read,
+kept and dropped are printed and put in the JSON (``"data_validation"``,
+``"history_validation"``), and a book that lost more than ``--max-drop`` (default 1 %) of its
+rows is refused with exit code 2.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ import sys
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
+
+from execopt.cli._data import (
+    add_data_arguments,
+    namespace_options,
+    print_validation,
+    validation_doc,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from execopt.data.book import BookSeries
@@ -45,7 +57,8 @@ def register(subparsers: Any) -> None:
         "backtest",
         help="replay execution policies (TWAP, VWAP, static, adaptive, ...) on a day of books",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="Exit codes: 0 ok, 2 usage or input error (missing file, unknown policy).",
+        epilog="Exit codes: 0 ok, 2 usage or input error (missing file, unknown policy, more than "
+        "--max-drop of a book's rows dropped by validation).",
     )
     p.add_argument(
         "source",
@@ -63,6 +76,7 @@ def register(subparsers: Any) -> None:
         "synthetic day with seed + 1 for a preset)",
     )
     d.add_argument("--no-history", action="store_true", help="give the policies no earlier day")
+    add_data_arguments(d)
     o = p.add_argument_group("order")
     o.add_argument("--shares", type=float, required=True, metavar="S", help="order size, shares")
     o.add_argument("--side", choices=("buy", "sell"), default="buy", help="default buy")
@@ -113,13 +127,15 @@ def register(subparsers: Any) -> None:
 
 def _load(args: argparse.Namespace) -> tuple[BookSeries, dict[str, Any], BookSeries | None]:
     from execopt.cli.fit import PRESET_NAMES, load_book
-    from execopt.data import read_book, synthetic_book
+    from execopt.data import load_book as load
+    from execopt.data import synthetic_book
 
-    book, source = load_book(args.source, messages=args.messages, seed=args.seed)
+    options = namespace_options(args)
+    book, source = load_book(args.source, messages=args.messages, seed=args.seed, **options)
     previous = None
     if not args.no_history:
         if args.history is not None:
-            previous = read_book(args.history)
+            previous, _ = load(args.history, **options)
             source["history"] = str(args.history)
         elif args.source.upper() in PRESET_NAMES and not Path(args.source).exists():
             previous = synthetic_book(args.source.upper(), seed=args.seed + 1, date="2025-04-02")
@@ -186,9 +202,13 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         _plot(args.plot, results)
     doc = _document(args, source, results, table, t_read, t_total)
+    doc["data_validation"] = validation_doc(book.validation, args.max_drop)
+    if previous is not None:
+        doc["history_validation"] = validation_doc(previous.validation, args.max_drop)
     if args.json:
         from execopt.cli.render import print_json
 
+        print_validation(doc["data_validation"], json_mode=True)
         print_json(doc)
     else:
         _print_human(doc, results)
@@ -266,6 +286,9 @@ def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
             + (f"; history: {src['history']}" if src.get("history") else "")
         )
     )
+    print_validation(doc["data_validation"])
+    if "history_validation" in doc:
+        print_validation(doc["history_validation"], label="history validation")
 
     def pct(v: Any) -> str:
         return fmt_float(v, "+.1f") + " %" if v == v else "-"

@@ -16,16 +16,26 @@ per-share slippage, and of dollar costs), the out-of-sample error (fit on the fi
 minutes, scored on the rest), the censored share and the number of points; below it, the
 per-minute profile (rolling window or time-of-day buckets) as sparklines. ``--json`` prints the
 fit file (see :mod:`execopt.impact.fitjson`) that ``execopt solve --params`` reads.
+
+The book is loaded by :func:`execopt.data.load_book`: the rows read, kept and dropped (per
+reason) are printed and put in the JSON under ``"data_validation"``, and a book that lost more
+than ``--max-drop`` (default 1 %) of its rows is refused with exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import sys
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
+
+from execopt.cli._data import (
+    add_data_arguments,
+    namespace_options,
+    print_validation,
+    validation_doc,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from execopt.data.book import BookSeries
@@ -43,7 +53,8 @@ def register(subparsers: Any) -> None:
         "fit",
         help="fit impact models (quadratic, power law) to an order book by walking it",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="Exit codes: 0 ok, 2 usage or input error (missing file, malformed data).",
+        epilog="Exit codes: 0 ok, 2 usage or input error (missing file, malformed data, more "
+        "than --max-drop of the book's rows dropped by validation).",
     )
     p.add_argument(
         "source",
@@ -61,6 +72,7 @@ def register(subparsers: Any) -> None:
     )
     d.add_argument("--symbol", help="keep this symbol's rows (files holding several symbols)")
     d.add_argument("--seed", type=int, default=0, help="seed of the synthetic book and bootstrap")
+    add_data_arguments(d)
     f = p.add_argument_group("fit")
     f.add_argument(
         "--side", choices=("buy", "sell"), default="buy", help="order side (default buy)"
@@ -108,46 +120,46 @@ def load_book(
     symbol: str | None = None,
     seed: int = 0,
     progress: bool = False,
+    max_drop: float | None = None,
+    sort_time: bool = False,
+    allow_synthetic_time: bool = False,
 ) -> tuple[BookSeries, dict[str, Any]]:
     """The book named by ``PATH_OR_PRESET`` and a JSON-ready description of where it came from.
+
+    Loading is :func:`execopt.data.load_book` (``max_drop`` default: its 1 %); the book's
+    ``validation`` holds the counts.
 
     Raises
     ------
     InputError
         Neither an existing path, a matching glob, nor a preset name.
     DataError
-        A malformed file (from the reader).
+        A malformed file (from the reader), or more than ``max_drop`` of its rows dropped.
     """
-    from execopt.data import read_book, synthetic_book
-    from execopt.errors import InputError
+    from execopt.data import DEFAULT_MAX_DROP
+    from execopt.data import load_book as load
     from execopt.impact.fitjson import file_source
 
-    p = Path(source)
-    is_glob = any(ch in source for ch in "*?[")
-    if p.exists() or is_glob:
-        from execopt.data import detect_format
-
-        kwargs: dict[str, Any] = {}
-        if symbol is not None:
-            kwargs["symbol"] = symbol
-        fmt = format
-        if fmt == "auto" and messages is None:
-            fmt = detect_format(p) if p.is_file() else "mbp10"
-        if fmt == "mbp10":
-            kwargs["progress"] = progress
-        book = read_book(source, messages=messages, format=fmt, **kwargs)  # type: ignore[arg-type]
-        files = [f for f in book.source if Path(f).is_file()]
-        if messages is not None and str(messages) not in files:
-            files.append(str(messages))
-        return book, file_source(files or [p])
-    if source.upper() in PRESET_NAMES:
-        book = synthetic_book(source.upper(), seed=seed)
-        return book, {"preset": source.upper(), "seed": seed, "generator": "synthetic_book"}
-    hint = f" (the pattern matched {len(glob.glob(source))} files)" if is_glob else ""
-    raise InputError(
-        f"no such file or folder {source!r}{hint}, and it is not a synthetic preset "
-        f"({', '.join(PRESET_NAMES)}): give a path to an order-book file or a preset name."
+    book, _ = load(
+        source,
+        messages=messages,
+        format=format,  # type: ignore[arg-type]
+        symbol=symbol,
+        seed=seed,
+        progress=progress,
+        max_drop=DEFAULT_MAX_DROP if max_drop is None else max_drop,
+        sort_time=sort_time,
+        allow_synthetic_time=allow_synthetic_time,
     )
+    if book.source and book.source[0].startswith("synthetic:"):
+        return book, {"preset": source.upper(), "seed": seed, "generator": "synthetic_book"}
+    files = [f for f in book.source if Path(f).is_file()]
+    if messages is not None and str(messages) not in files:
+        files.append(str(messages))
+    desc = file_source(files or [Path(source)])
+    if book.synthetic_time:
+        desc["timestamps"] = "synthesised (no message file; --synthetic-time)"
+    return book, desc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -163,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         symbol=args.symbol,
         seed=args.seed,
         progress=(not args.json) and sys.stderr.isatty(),
+        **namespace_options(args),
     )
     t_read = perf_counter() - t0
     models = ("quadratic", "power") if args.model == "both" else (args.model,)
@@ -187,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
         )
     t_fit = perf_counter() - t0 - t_read
     doc: dict[str, Any] = records[models[0]] if len(models) == 1 else dict(records)
+    doc["data_validation"] = validation_doc(book.validation, args.max_drop)
     files: dict[str, str] = {}
     if args.json_out is not None:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -196,10 +210,11 @@ def run(args: argparse.Namespace) -> int:
         plot_fit(args.plot, book, profiles)
         files["plot"] = str(args.plot)
     if args.json:
+        print_validation(doc["data_validation"], json_mode=True)
         sys.stdout.write(dumps_fit_json(doc) + "\n")
         sys.stdout.flush()
     else:
-        _print_human(book, source, profiles, records, files, t_read, t_fit)
+        _print_human(book, source, profiles, records, files, t_read, t_fit, args.max_drop)
     return 0
 
 
@@ -220,6 +235,7 @@ def _print_human(
     files: dict[str, str],
     t_read: float,
     t_fit: float,
+    max_drop: float | None = None,
 ) -> None:
     import numpy as np
     from rich.text import Text
@@ -237,6 +253,7 @@ def _print_human(
             f"by validation; read {t_read:.2f} s, fit {t_fit:.2f} s"
         )
     )
+    print_validation(validation_doc(v, max_drop))
     first = next(iter(records.values()))
     if first.get("n_filled_minutes"):
         out.print(

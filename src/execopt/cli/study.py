@@ -18,6 +18,11 @@ and ``audit``. ``--fast`` runs the CI-sized version of each. Only ``montecarlo``
 ``--workers K`` starts a local cluster of K processes (default: one per core; 1 runs in
 process), ``--scheduler ADDR`` uses an existing one. For one seed, its ``--json`` output is
 byte-identical whatever the workers, except the ``"timings"`` key.
+
+``montecarlo --source real`` and ``audit`` read the real FROG day when the data folder is
+present: its validation counts are printed and put in the JSON under ``"data_validation"``,
+and a day that lost more than ``--max-drop`` (default 1 %) of its rows is refused (montecarlo:
+exit code 2; audit: the fitted claims say why and the fill claim uses the synthetic day).
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--n-boot", type=int, default=200, metavar="B", help="bootstrap replicates (default 200)"
     )
+    from execopt.cli._data import add_data_arguments
+
+    add_data_arguments(p, sort_and_time=False)
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--workers", type=int, default=None, metavar="K", help="local Dask worker processes"
@@ -87,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- studies
 def _montecarlo(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    from execopt.studies.fitted import book_distribution
+    from execopt.cli._data import print_validation, validation_doc
+    from execopt.studies.fitted import book_distribution, load_book
     from execopt.studies.montecarlo import MonteCarloConfig, run_montecarlo
     from execopt.studies.parallel import ParallelConfig
     from execopt.studies.uncertainty import ParameterDistribution, seed_distribution
@@ -98,11 +107,16 @@ def _montecarlo(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any
     if args.fast:
         config = config.fast()
     dist: ParameterDistribution
+    validation = None
     if args.source == "seed":
         dist = seed_distribution(args.stock, config.periods)
     else:
         n_boot = min(args.n_boot, 40) if args.fast else args.n_boot
-        dist = book_distribution(args.stock, args.source, seed=args.seed, n_boot=n_boot)
+        book = load_book(args.stock, args.source, args.seed, max_drop=args.max_drop)
+        if args.source == "real":
+            validation = validation_doc(book.validation, args.max_drop)
+            print_validation(validation, json_mode=args.json)
+        dist = book_distribution(args.stock, args.source, seed=args.seed, n_boot=n_boot, book=book)
     parallel = ParallelConfig(
         workers=args.workers, scheduler=args.scheduler, progress=args.progress
     )
@@ -111,6 +125,8 @@ def _montecarlo(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any
     timings = doc.pop("timings")
     doc["stock"] = args.stock.upper()
     doc["source"] = args.source
+    if validation is not None:
+        doc["data_validation"] = validation
     doc["timings"] = timings
     return doc, {"summary": result.summary, "schedule": result.schedule, "draws": result.draws}
 
@@ -184,16 +200,25 @@ def _solvers(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _audit(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    from dataclasses import replace
+
+    from execopt.cli._data import print_validation
     from execopt.studies.audit import AuditConfig, run_audit
 
-    config = AuditConfig(shares=args.shares, seed=args.seed, n_boot=args.n_boot)
+    config = AuditConfig(
+        shares=args.shares, seed=args.seed, n_boot=args.n_boot, max_drop=args.max_drop
+    )
     if args.draws is not None:
-        config = AuditConfig(
-            shares=args.shares, seed=args.seed, n_boot=args.n_boot, draws=args.draws
-        )
+        config = replace(config, draws=args.draws)
     if args.fast:
         config = config.fast()
     r = run_audit(config)
+    if r.data_validation is not None:
+        print_validation(
+            {**r.data_validation, "max_drop": args.max_drop},
+            json_mode=args.json,
+            label="real FROG day, data validation",
+        )
     return r.to_dict(), {"audit": r.table}
 
 

@@ -3,6 +3,10 @@
 The leftmost layer of execopt: it imports only NumPy, pandas, SciPy, tqdm, the standard
 library and :mod:`execopt.errors`.
 
+Loading
+    :func:`load_book`: the one entry point of the commands, studies and reports -- a path,
+    folder, glob or preset name in; the book and its validation report out; refused when more
+    than ``max_drop`` (default :data:`DEFAULT_MAX_DROP`, 1 %) of the rows were dropped.
 Readers
     :func:`read_book` (format detection), :func:`read_mbp10` (Databento MBP-10 CSV, both
     layouts), :func:`read_lobster` (LOBSTER order book and messages), :func:`read_dbn`
@@ -18,6 +22,7 @@ Paths
 
 from execopt.data.book import BookSeries, Trades
 from execopt.data.dbn import read_dbn
+from execopt.data.load import DEFAULT_MAX_DROP, PRESET_NAMES, check_drop_share, load_book
 from execopt.data.lobster import read_lobster
 from execopt.data.mbp10 import read_mbp10
 from execopt.data.paths import DATA_ENV, data_root, day_files, find_data_root, frog_day_file
@@ -33,16 +38,20 @@ from execopt.data.validation import ValidationReport, validate_book
 
 __all__ = [
     "DATA_ENV",
+    "DEFAULT_MAX_DROP",
     "PRESETS",
+    "PRESET_NAMES",
     "BookSeries",
     "SyntheticPreset",
     "Trades",
     "ValidationReport",
+    "check_drop_share",
     "data_root",
     "day_files",
     "detect_format",
     "find_data_root",
     "frog_day_file",
+    "load_book",
     "read_book",
     "read_dbn",
     "read_lobster",

@@ -91,9 +91,9 @@ class RowLocator:
     Attributes
     ----------
     files : tuple of Path
-        The files, in concatenation order.
-    offsets : ndarray of int64
-        Index of each file's first row in the concatenation.
+        The files the rows came from.
+    file_index : ndarray of int64
+        Index into ``files`` of every row.
     lines : ndarray of int64
         1-based line (or record) number of every row in its own file.
     unit : str
@@ -101,21 +101,21 @@ class RowLocator:
     """
 
     files: tuple[Path, ...]
-    offsets: np.ndarray
+    file_index: np.ndarray
     lines: np.ndarray
     unit: str = "line"
 
-    def __call__(self, row: int) -> str:
-        k = int(np.searchsorted(self.offsets, row, side="right")) - 1
-        return f"file '{self.files[k]}', {self.unit} {int(self.lines[row])}"
+    @classmethod
+    def single(cls, path: Path, lines: np.ndarray, unit: str = "line") -> RowLocator:
+        """The locator of rows that all come from one file."""
+        return cls((path,), np.zeros(len(lines), np.int64), np.asarray(lines, np.int64), unit)
 
-    def take(self, keep: np.ndarray) -> RowLocator:
-        """The locator of the kept rows (``keep`` boolean)."""
-        c = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-        ends = np.append(self.offsets[1:], len(keep))
-        counts = c[ends] - c[self.offsets]
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        return RowLocator(self.files, offsets, self.lines[keep], self.unit)
+    def __call__(self, row: int) -> str:
+        return f"file '{self.files[int(self.file_index[row])]}', {self.unit} {int(self.lines[row])}"
+
+    def take(self, index: np.ndarray) -> RowLocator:
+        """The locator of the rows selected by a boolean mask or an integer index (order kept)."""
+        return RowLocator(self.files, self.file_index[index], self.lines[index], self.unit)
 
 
 def line_fields(data: bytes, sep: bytes, *, block: int = 1 << 23) -> tuple[np.ndarray, np.ndarray]:

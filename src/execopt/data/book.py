@@ -11,6 +11,13 @@ bid_px, ask_px, bid_sz, ask_sz
 minutes
     For a per-minute series (:meth:`BookSeries.minute_snapshots`), the UTC start of each
     one-minute period; the row is the last book state at or before the end of that minute.
+synthetic time
+    A series whose timestamps were made up (a LOBSTER order-book file read without its
+    message file: rows spread evenly over the session) has ``synthetic_time=True``.  Its book
+    states are real but their clock times are not, so every time-of-day operation (minute
+    snapshots, per-minute volumes and returns, session filters, clock slices, and everything
+    built on them: per-minute profiles, backtests) raises DataError unless the user opted in
+    (``allow_synthetic_time=True``, CLI ``--synthetic-time``); results are then labelled.
 """
 
 from __future__ import annotations
@@ -23,7 +30,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from execopt.data.validation import Policy, ValidationReport, validate_book
+from execopt.data.validation import (
+    Policy,
+    ValidationReport,
+    remove_zero_size_levels,
+    validate_book,
+)
 from execopt.errors import DataError, InputError
 
 __all__ = [
@@ -206,6 +218,11 @@ class BookSeries:
     validation : ValidationReport
     minutes : ndarray of datetime64[ns] or None
         Set on per-minute series: the UTC start of each row's minute.
+    synthetic_time : bool
+        True when the timestamps were made up by the reader (see the module docstring).
+    allow_synthetic_time : bool
+        The user accepts time-of-day work on made-up timestamps (see
+        :meth:`with_synthetic_time_allowed`); without it such work raises DataError.
     """
 
     symbol: str
@@ -218,6 +235,8 @@ class BookSeries:
     source: tuple[str, ...] = ()
     validation: ValidationReport = field(default_factory=ValidationReport)
     minutes: np.ndarray | None = None
+    synthetic_time: bool = False
+    allow_synthetic_time: bool = False
 
     def __post_init__(self) -> None:
         ts = _as_ts(self.ts)
@@ -271,7 +290,8 @@ class BookSeries:
     ) -> BookSeries:
         """Validate arrays and build a series.
 
-        Prices NaN mark absent levels (their sizes are set to 0).  See
+        Prices NaN mark absent levels (their sizes are set to 0); a level with a price but size
+        0 is treated as absent too (counted as ``zero_size_levels``).  See
         :func:`~execopt.data.validation.validate_book` for the checks and ``policy``.
         """
         t = _as_ts(ts)
@@ -284,7 +304,16 @@ class BookSeries:
                 )
         bs[np.isnan(bp) & ~(bs > 0)] = 0.0
         as_[np.isnan(ap) & ~(as_ > 0)] = 0.0
+        zero_size = remove_zero_size_levels(bp, ap, bs, as_)
         keep, report = validate_book(t, bp, ap, bs, as_, policy=policy)
+        if zero_size:
+            report = report.with_updates(
+                zero_size_levels=zero_size,
+                notes=(
+                    f"{zero_size:,} row(s) had a level with a price but size 0; such levels "
+                    "are treated as absent (the deeper levels move up)",
+                ),
+            )
         if not keep.all():
             t, bp, ap, bs, as_ = t[keep], bp[keep], ap[keep], bs[keep], as_[keep]
         return cls(
@@ -302,6 +331,40 @@ class BookSeries:
     def replace(self, **changes: object) -> BookSeries:
         """A copy with some fields replaced (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ clock
+    @property
+    def time_is_real(self) -> bool:
+        """False when the timestamps were made up by the reader (``synthetic_time``)."""
+        return not self.synthetic_time
+
+    def with_synthetic_time_allowed(self) -> BookSeries:
+        """A copy on which time-of-day work runs although the timestamps are made up.
+
+        Use it only knowingly: minute snapshots and per-minute profiles then follow row order
+        spread evenly over the session, not the clock.  A series with real timestamps is
+        returned unchanged.
+        """
+        if not self.synthetic_time:
+            return self
+        return dataclasses.replace(self, allow_synthetic_time=True)
+
+    def require_real_time(self, what: str) -> None:
+        """Raise DataError if ``what`` (a time-of-day operation) would use made-up timestamps.
+
+        Passes for real timestamps and for series with ``allow_synthetic_time``.
+        """
+        if self.synthetic_time and not self.allow_synthetic_time:
+            raise DataError(
+                f"{what} needs real timestamps, but those of the {self.symbol or 'book'} series "
+                f"({', '.join(self.source) or 'no source'}) are synthesised: the source had "
+                "none (a LOBSTER order-book file without its message file), and its rows were "
+                "spread evenly over the session, so minutes, per-minute profiles and backtests "
+                "would describe made-up times. Give the message file (messages=..., CLI "
+                "--messages), or accept evenly spread times explicitly with "
+                "allow_synthetic_time=True (CLI --synthetic-time); results are then labelled "
+                "'synthetic time'"
+            )
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -366,6 +429,7 @@ class BookSeries:
     def between(self, start: object, end: object) -> BookSeries:
         """Rows and trades with ``start <= ts < end`` (UTC; anything ``numpy.datetime64``
         or pandas accepts)."""
+        self.require_real_time("between() (a clock-time slice)")
         s, e = _utc_ns(start), _utc_ns(end)
         i, j = np.searchsorted(self.ts, [s, e], side="left")
         out = self.take(slice(int(i), int(j)))
@@ -393,6 +457,7 @@ class BookSeries:
     def __repr__(self) -> str:
         span = f"{self.ts[0]} .. {self.ts[-1]}" if len(self) else "empty"
         kind = ", per-minute" if self.minutes is not None else ""
+        kind += ", SYNTHETIC TIME" if self.synthetic_time else ""
         return (
             f"BookSeries({self.symbol!r}, {self.n_rows:,} rows x {self.n_levels} levels{kind}, "
             f"{span} UTC, {len(self.trades):,} trades, {self.validation.rows_dropped:,} "
@@ -410,6 +475,7 @@ class BookSeries:
         session : (str, str)
             Local opening and closing times, default 09:30-16:00.
         """
+        self.require_real_time("regular_hours() (a time-of-day filter)")
         lo, hi = (_parse_hhmm(s) * NS_PER_MINUTE for s in session)
         _, tod = _local_clock(np.asarray(self.ts), tz)
         keep = (tod >= lo) & (tod < hi)
@@ -435,6 +501,7 @@ class BookSeries:
         With ``session=None`` the minutes span the data instead: from the minute of the first
         row to the minute of the last.  A per-minute series returns its own ``minutes``.
         """
+        self.require_real_time("per-minute work (minute snapshots, volumes, profiles)")
         if self.minutes is not None:
             return np.asarray(self.minutes)
         if len(self) == 0:
@@ -477,6 +544,7 @@ class BookSeries:
         tz, session
             As in :meth:`session_minutes` (``session=None``: the data's own span).
         """
+        self.require_real_time("minute_snapshots()")
         if self.minutes is not None:
             return self
         minutes = self.session_minutes(tz, session)
@@ -518,6 +586,8 @@ class BookSeries:
             source=self.source,
             validation=report,
             minutes=minutes,
+            synthetic_time=self.synthetic_time,
+            allow_synthetic_time=self.allow_synthetic_time,
         )
 
     def minute_volume(

@@ -16,8 +16,8 @@ import numpy as np
 
 from execopt.data._io import PathLike
 from execopt.data.book import BookSeries
-from execopt.data.mbp10 import Part, assemble_parts
-from execopt.data.validation import Policy, check_policy
+from execopt.data.mbp10 import Part, assemble_parts, row_keys
+from execopt.data.validation import Policy, check_policy, remove_zero_size_levels
 from execopt.errors import DataError, InputError
 
 __all__ = ["MBP10_DTYPE", "read_dbn"]
@@ -130,6 +130,7 @@ def read_dbn(
     symbol: str | None = None,
     policy: Policy = "drop",
     ts_column: str = "ts_recv",
+    sort_time: bool = False,
 ) -> BookSeries:
     """Read a Databento DBN file of MBP-10 records into a validated :class:`BookSeries`.
 
@@ -144,6 +145,10 @@ def read_dbn(
         As in :func:`~execopt.data.read_mbp10`; "line" numbers in messages are 1-based
         MBP-10 record numbers.
     ts_column : {"ts_recv", "ts_event"}
+    sort_time : bool
+        Sort the records by (timestamp, sequence) instead of dropping those out of order, as
+        in :func:`~execopt.data.read_mbp10`.  Exact duplicate records are dropped and counted
+        (refused under ``"raise"``), and zero-size levels treated as absent, as there.
 
     Raises
     ------
@@ -205,6 +210,11 @@ def read_dbn(
         blocks[f] = lv[f].astype(np.float64)
     for side in ("bid", "ask"):
         blocks[f"{side}_sz"][np.isnan(blocks[f"{side}_px"])] = 0.0
+    zero_size = remove_zero_size_levels(
+        blocks["bid_px"], blocks["ask_px"], blocks["bid_sz"], blocks["ask_sz"]
+    )
+    flat = np.ascontiguousarray(rec).view(np.uint8).reshape(len(rec), -1)
+    keys = row_keys([r.tobytes() for r in flat])
     price = rec["price"].astype(np.float64) * 1e-9
     price[rec["price"] == _UNDEF_PRICE] = np.nan
     action = rec["action"].astype("U1")
@@ -230,5 +240,9 @@ def read_dbn(
         actions=dict(zip(codes.tolist(), counts.tolist(), strict=True)),
         filtered=filtered,
         notes=notes,
+        keys=keys,
+        seq=rec["sequence"].astype(np.float64),
+        zero_size_levels=zero_size,
+        price_scale="fixed point 1e-9 (DBN schema), scaled to dollars",
     )
-    return assemble_parts([part], [part], policy, name, unit="record")
+    return assemble_parts([part], [part], policy, name, unit="record", sort_time=sort_time)

@@ -18,6 +18,23 @@ Trades are the messages of type 4 and 5.  ``direction`` is the side of the *rest
 was executed, so the aggressor is on the other side: direction 1 (a buy limit order filled)
 is a seller-initiated trade, recorded as side ``'A'``; direction -1 is buyer-initiated, side
 ``'B'``.  This matches Databento's aggressor-side convention used by :func:`read_mbp10`.
+
+Checks beyond the book checks
+-----------------------------
+* Columns: the order-book file must hold 4 columns per level, as many levels as its name says
+  (``..._orderbook_10``); a message file with more than the 6 LOBSTER columns has the extra
+  ones named in the report's notes and ignored.
+* Duplicates: a message-and-book pair that repeats the previous pairs exactly is a duplicated
+  event and is dropped and counted as ``duplicate`` (refused under ``policy="raise"``) --
+  except hidden executions (type 5), which LOBSTER records with order id 0, so that one
+  aggressive order filling several hidden orders at one price and time gives identical pairs
+  that are real trades.  Without a message file no row can be called a duplicate (a book row
+  legitimately repeats when a message changes levels beyond the file's depth).
+* Time: without a message file the timestamps are made up (rows spread evenly over the
+  session); the series then has ``synthetic_time=True`` and refuses time-of-day work unless
+  ``allow_synthetic_time=True`` (see :class:`~execopt.data.BookSeries`).
+* Zero-size levels: a level with a real price but size 0 is treated as absent, as in
+  :func:`~execopt.data.read_mbp10`.
 """
 
 from __future__ import annotations
@@ -41,7 +58,13 @@ from execopt.data.book import (
     _local_to_utc,
     _parse_hhmm,
 )
-from execopt.data.validation import Policy, check_policy, validate_book
+from execopt.data.mbp10 import _time_order
+from execopt.data.validation import (
+    Policy,
+    check_policy,
+    remove_zero_size_levels,
+    validate_book,
+)
 from execopt.errors import DataError, InputError
 
 __all__ = ["DEFAULT_LOBSTER_DATE", "LOBSTER_PRICE_SCALE", "parse_lobster_name", "read_lobster"]
@@ -148,6 +171,8 @@ def read_lobster(
     policy: Policy = "drop",
     tz: str = DEFAULT_TZ,
     session: Session = DEFAULT_SESSION,
+    sort_time: bool = False,
+    allow_synthetic_time: bool = False,
 ) -> BookSeries:
     """Read a LOBSTER order-book file (and optionally its message file).
 
@@ -172,16 +197,35 @@ def read_lobster(
     tz, session
         Exchange clock and session.  Without messages the ``n`` rows are spread uniformly
         over the session: row ``k`` at ``open + k * (close - open) / n``;
-        ``validation.timestamps_synthesised`` is then True and a note says so.
+        ``validation.timestamps_synthesised`` and ``synthetic_time`` are then True and a note
+        says so.
+    sort_time : bool
+        Sort the rows by message time (ties in file order) instead of dropping those out of
+        order; needs ``messages``.  Counted as ``validation.rows_reordered``.
+    allow_synthetic_time : bool
+        Without ``messages``: accept time-of-day work (minute snapshots, per-minute profiles,
+        backtests) on the made-up timestamps.  Default False: such work raises DataError.
 
     Returns
     -------
     BookSeries
+
+    Raises
+    ------
+    DataError
+        Malformed or mismatched files, a level count that contradicts the file name,
+        duplicates or invalid books under ``"raise"``, rows mostly out of time order.
+    InputError
+        Missing files, bad arguments (``sort_time`` without ``messages``).
     """
     policy = check_policy(policy)
     ob_path = Path(orderbook)
     if not ob_path.is_file():
         raise InputError(f"no such file: '{ob_path}'")
+    if sort_time and messages is None:
+        raise InputError(
+            "sort_time needs the message file: without it the rows have no timestamps to sort by"
+        )
     meta = parse_lobster_name(ob_path)
     notes: list[str] = []
     if date is None:
@@ -203,6 +247,13 @@ def read_lobster(
             "LOBSTER order-book file has 4 per level (ask_px, ask_sz, bid_px, bid_sz)"
         )
     n_file_levels = ncols // 4
+    named = meta.get("levels")
+    if named is not None and int(named) != n_file_levels:
+        raise DataError(
+            f"file '{ob_path}': its name says {int(named)} level(s) ({4 * int(named)} columns) "
+            f"but it holds {ncols} columns ({n_file_levels} level(s)); columns are missing or "
+            "the file was renamed: download the file again, or rename it to match its content"
+        )
     L = n_file_levels if levels is None else int(levels)
     if not 1 <= L <= n_file_levels:
         raise InputError(f"levels must be in 1..{n_file_levels} for '{ob_path}', got {levels}")
@@ -211,7 +262,7 @@ def read_lobster(
     ask_sz = np.ascontiguousarray(cube[:, :, 1])
     bid_px = np.ascontiguousarray(cube[:, :, 2])
     bid_sz = np.ascontiguousarray(cube[:, :, 3])
-    del cube, values
+    del cube
     with np.errstate(invalid="ignore"):
         ask_px[ask_px >= _DUMMY] = np.nan
         bid_px[bid_px <= -_DUMMY] = np.nan
@@ -219,6 +270,12 @@ def read_lobster(
     bid_px /= LOBSTER_PRICE_SCALE
     for px, sz in ((ask_px, ask_sz), (bid_px, bid_sz)):
         sz[np.isnan(px) & ~(sz > 0)] = 0.0
+    zero_size = remove_zero_size_levels(bid_px, ask_px, bid_sz, ask_sz)
+    if zero_size:
+        notes.append(
+            f"{zero_size:,} row(s) had a level with a price but size 0; such levels are treated "
+            "as absent (the deeper levels move up) and the rows kept"
+        )
 
     n = len(ask_px)
     synthesised = messages is None
@@ -234,7 +291,12 @@ def read_lobster(
         ts = open_utc.astype(np.int64) + rows * q + (rows * r) // max(n, 1)
         notes.append(
             f"timestamps synthesised: no message file, {n:,} rows spread uniformly over "
-            f"{session[0]}-{session[1]} {tz} on {day}"
+            f"{session[0]}-{session[1]} {tz} on {day}; time-of-day work "
+            + (
+                "ALLOWED on these made-up times (allow_synthetic_time=True)"
+                if allow_synthetic_time
+                else "is refused (pass the message file, or allow_synthetic_time=True)"
+            )
         )
         msg = None
         actions: tuple[tuple[str, int], ...] = ()
@@ -243,6 +305,12 @@ def read_lobster(
         if not msg_path.is_file():
             raise InputError(f"no such file: '{msg_path}'")
         msg, mlines, mdropped, _ = _read_table(msg_path, policy, "message", min_cols=6)
+        if msg.shape[1] > 6:
+            notes.append(
+                f"'{msg_path.name}' has {msg.shape[1]} columns; LOBSTER defines 6 (time, type, "
+                f"order_id, size, price, direction): column(s) 7..{msg.shape[1]} ignored"
+            )
+            msg = np.ascontiguousarray(msg[:, :6])
         if mdropped or len(msg) != len(lines) or not np.array_equal(mlines, lines):
             raise DataError(
                 f"files '{ob_path}' and '{msg_path}' do not line up ({len(lines):,} usable "
@@ -270,8 +338,63 @@ def read_lobster(
         if halts:
             notes.append(f"{halts} trading-halt message(s) (type 7) in '{msg_path.name}'")
 
-    locator = RowLocator((ob_path,), np.zeros(1, np.int64), lines)
-    keep, report = validate_book(ts, bid_px, ask_px, bid_sz, ask_sz, policy=policy, where=locator)
+    locator = RowLocator.single(ob_path, lines)
+    dropped_pre: dict[str, int] = {}
+    n_dup = moved = 0
+    if msg is not None:
+        pairs = np.column_stack([msg, values])
+        # hidden executions legitimately repeat (see the module docstring)
+        dup = np.asarray(pd.DataFrame(pairs).duplicated(keep="first")) & (msg[:, 1] != 5)
+        if dup.any():
+            k = int(np.argmax(dup))
+            if policy == "raise":
+                j = int(np.flatnonzero((pairs[:k] == pairs[k]).all(axis=1))[0])
+                raise DataError(
+                    f"{locator(k)}: the message and book row repeat line {int(lines[j])} "
+                    "exactly (a duplicated event, whose traded volume would count twice); "
+                    "remove the repeated lines, or pass policy='drop' to drop exact duplicates"
+                )
+            n_dup = int(dup.sum())
+            dup_trades = int(np.isin(msg[dup, 1], (4.0, 5.0)).sum())
+            kd = ~dup
+            ts, bid_px, ask_px, bid_sz, ask_sz, msg = (
+                a[kd] for a in (ts, bid_px, ask_px, bid_sz, ask_sz, msg)
+            )
+            locator = locator.take(kd)
+            dropped_pre["duplicate"] = n_dup
+            notes.append(
+                f"{n_dup:,} exact duplicate message+book row(s) dropped ({dup_trades:,} of them "
+                "executions, whose volume would otherwise count twice)"
+            )
+        del pairs
+        if sort_time and len(ts) > 1:
+            order, backward = _time_order(ts, np.full(len(ts), np.nan), np.zeros(len(ts), np.int64))
+            moved = int((order != np.arange(len(ts))).sum())
+            if moved:
+                ts, bid_px, ask_px, bid_sz, ask_sz, msg = (
+                    a[order] for a in (ts, bid_px, ask_px, bid_sz, ask_sz, msg)
+                )
+                locator = locator.take(order)
+                notes.append(
+                    f"sort_time: {moved:,} rows re-ordered by message time; ties keep their "
+                    "file order"
+                    + (", read backwards as the file runs backwards" if backward else "")
+                )
+    del values
+
+    trade_px = None
+    if msg is not None:
+        trade_px = np.where(np.isin(msg[:, 1], (4.0, 5.0)), msg[:, 4] / LOBSTER_PRICE_SCALE, np.nan)
+    keep, report = validate_book(
+        ts,
+        bid_px,
+        ask_px,
+        bid_sz,
+        ask_sz,
+        policy=policy,
+        where=locator,
+        extra_prices=trade_px,
+    )
     if not keep.all():
         ts, bid_px, ask_px, bid_sz, ask_sz = (a[keep] for a in (ts, bid_px, ask_px, bid_sz, ask_sz))
         if msg is not None:
@@ -294,6 +417,7 @@ def read_lobster(
             "(seller-initiated), -1 -> 'B' (buyer-initiated)"
         )
 
+    dropped.update(dropped_pre)
     for reason, count in report.dropped_by_reason:
         dropped[reason] = dropped.get(reason, 0) + count
     report = report.with_updates(
@@ -301,6 +425,10 @@ def read_lobster(
         dropped_by_reason=tuple(dropped.items()),
         timestamps_synthesised=synthesised,
         actions=actions,
+        duplicates=n_dup,
+        zero_size_levels=zero_size,
+        rows_reordered=moved,
+        price_scale="LOBSTER dollars x 10^4, scaled to dollars",
         notes=tuple(notes),
     )
     sources = (str(ob_path),) if messages is None else (str(ob_path), str(messages))
@@ -314,4 +442,6 @@ def read_lobster(
         trades=trades,
         source=sources,
         validation=report,
+        synthetic_time=synthesised,
+        allow_synthetic_time=synthesised and allow_synthetic_time,
     )

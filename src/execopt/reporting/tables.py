@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from execopt import presets
-from execopt.data import BookSeries, frog_day_file, read_book, synthetic_book
+from execopt.data import DEFAULT_MAX_DROP, BookSeries, frog_day_file, load_book
 from execopt.errors import DataError, ExecoptError
 from execopt.execution.metrics import compare
 from execopt.execution.simulator import SimResult
@@ -42,8 +42,14 @@ __all__ = [
 ]
 
 
-def frog_day(data_path: str, seed: int = 0) -> tuple[BookSeries, str, Path | None]:
+def frog_day(
+    data_path: str, seed: int = 0, *, max_drop: float = DEFAULT_MAX_DROP
+) -> tuple[BookSeries, str, Path | None]:
     """The real FROG 2025-04-03 day if ``data_path`` holds it, else the seeded synthetic FROG.
+
+    Both come from :func:`execopt.data.load_book`: a real file that fails validation (more than
+    ``max_drop`` of its rows dropped) raises DataError rather than falling back to the
+    synthetic day.
 
     Returns
     -------
@@ -57,12 +63,13 @@ def frog_day(data_path: str, seed: int = 0) -> tuple[BookSeries, str, Path | Non
         except DataError:
             path = None
         if path is not None:
-            return read_book(path), f"real FROG 2025-04-03 MBP-10 ({path.name})", path
+            book = load_book(path, max_drop=max_drop, preset=False)[0]
+            return book, f"real FROG 2025-04-03 MBP-10 ({path.name})", path
     label = (
         f"SYNTHETIC FROG day (preset calibrated to published statistics, seed {seed}): "
         f"no real FROG file under data_path={data_path!r}"
     )
-    return synthetic_book("FROG", seed=seed), label, None
+    return load_book("FROG", seed=seed, preset=True)[0], label, None
 
 
 def seed_constants(stock: str) -> dict[str, float]:

@@ -39,6 +39,7 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from execopt import presets
+from execopt.data import DEFAULT_MAX_DROP
 from execopt.errors import DataError
 from execopt.execution import TWAP, Adaptive, SimConfig, simulate
 from execopt.impact.bookwalk import book_side
@@ -84,6 +85,9 @@ class AuditConfig:
         Profile bootstrap replicates and Monte Carlo draws for the fitted-FROG interval.
     conic : bool
         Also time a warm Clarabel re-solve (imports cvxpy).
+    max_drop : float
+        Largest share of the real FROG day's rows validation may drop before the day is
+        refused (then the fitted rows say so and the fill rows use the synthetic day).
     """
 
     shares: float = 10_000.0
@@ -95,6 +99,7 @@ class AuditConfig:
     n_boot: int = 200
     draws: int = 4000
     conic: bool = True
+    max_drop: float = DEFAULT_MAX_DROP
 
     def fast(self) -> AuditConfig:
         """CI-sized: fewer repetitions, replicates and draws; no cvxpy."""
@@ -108,12 +113,16 @@ class AuditResult:
     table: pd.DataFrame
     config: AuditConfig
     timings: dict[str, float]
+    #: Validation counts of the real FROG day (``ValidationReport.summary()``); None when the
+    #: audit ran on the synthetic day.
+    data_validation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "study": "audit",
             "config": asdict(self.config),
             "claims": self.table.to_dict(orient="records"),
+            "data_validation": self.data_validation,
             "timings": self.timings,
         }
 
@@ -251,7 +260,9 @@ def _fitted_rows(config: AuditConfig) -> tuple[list[dict[str, Any]], Any]:
     """Reduction under the profile fitted on the real FROG day, with a bootstrap interval."""
     claimed = CLAIMED_REDUCTION["FROG"]
     try:
-        dist = book_distribution("FROG", "real", seed=config.seed, n_boot=config.n_boot)
+        dist = book_distribution(
+            "FROG", "real", seed=config.seed, n_boot=config.n_boot, max_drop=config.max_drop
+        )
     except DataError as exc:
         return [
             _row(
@@ -332,11 +343,13 @@ def _strategy_rows() -> list[dict[str, Any]]:
     ]
 
 
-def _fill_row(config: AuditConfig, dist: Any) -> dict[str, Any]:
+def _fill_row(config: AuditConfig, dist: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Fill rates of TWAP and the adaptive policy in the simulator (shares beyond the visible
-    depth dropped, nothing forced at the close), on the real FROG day when present."""
+    depth dropped, nothing forced at the close), on the real FROG day when present; and the
+    real day's validation counts (None on the synthetic day)."""
     source: Source = "real" if dist is not None else "synthetic"
-    book = load_book("FROG", source, config.seed)
+    book = load_book("FROG", source, config.seed, max_drop=config.max_drop)
+    validation = book.validation.summary() if source == "real" else None
     _, sz, _ = book_side(book.minute_snapshots(), "buy")
     depth = sz.sum(axis=1)
     S, N = round(config.shares), config.periods
@@ -357,7 +370,7 @@ def _fill_row(config: AuditConfig, dist: Any) -> dict[str, Any]:
             f"holds only if: the improvement is measured where child orders outgrow the depth "
             f"(here TWAP fills {f_twap:.2f} %)"
         )
-    return _row(
+    row = _row(
         "fill_rate",
         "fill rate improvement",
         "+5-15 %",
@@ -368,6 +381,7 @@ def _fill_row(config: AuditConfig, dist: Any) -> dict[str, Any]:
         verdict,
         f_opt - f_twap,
     )
+    return row, validation
 
 
 def _latency_rows(config: AuditConfig, dist: Any) -> tuple[list[dict[str, Any]], float]:
@@ -454,7 +468,8 @@ def run_audit(config: AuditConfig | None = None) -> AuditResult:
     t2 = perf_counter()
     rows += fitted
     rows += _strategy_rows()
-    rows.append(_fill_row(config, dist))
+    fill, validation = _fill_row(config, dist)
+    rows.append(fill)
     t3 = perf_counter()
     lat, peak_one = _latency_rows(config, dist)
     rows += lat
@@ -467,4 +482,4 @@ def run_audit(config: AuditConfig | None = None) -> AuditResult:
         "latency_memory": t4 - t3,
         "total": t4 - t0,
     }
-    return AuditResult(pd.DataFrame(rows), config, timings)
+    return AuditResult(pd.DataFrame(rows), config, timings, validation)

@@ -21,7 +21,8 @@ from typing import Literal
 
 import numpy as np
 
-from execopt.data import BookSeries, find_data_root, frog_day_file, read_book, synthetic_book
+from execopt.data import DEFAULT_MAX_DROP, BookSeries, find_data_root, frog_day_file
+from execopt.data import load_book as load
 from execopt.errors import DataError, InputError
 from execopt.impact.bookwalk import Side, book_side, walk_cost
 from execopt.impact.estimation import FitData, QuadraticStats, Weights, size_grid
@@ -127,17 +128,23 @@ def profile_bootstrap(
     )
 
 
-def load_book(stock: str, source: Source, seed: int = 0) -> BookSeries:
+def load_book(
+    stock: str, source: Source, seed: int = 0, *, max_drop: float = DEFAULT_MAX_DROP
+) -> BookSeries:
     """A synthetic book for ``stock`` (seeded) or the real FROG day.
+
+    Both come from :func:`execopt.data.load_book`; the book's ``validation`` says what was
+    read, kept and dropped.
 
     Raises
     ------
     DataError
-        ``source="real"`` without the data folder (set ``EXECOPT_DATA``), or a stock other
-        than FROG (the only full real day available).
+        ``source="real"`` without the data folder (set ``EXECOPT_DATA``), a stock other
+        than FROG (the only full real day available), or more than ``max_drop`` of the real
+        day's rows dropped by validation.
     """
     if source == "synthetic":
-        return synthetic_book(stock.upper(), seed=seed)
+        return load(stock.upper(), seed=seed, preset=True)[0]
     if source == "real":
         if stock.upper() != "FROG":
             raise DataError(f"the only full real day is FROG 2025-04-03; no real day for {stock}.")
@@ -147,7 +154,7 @@ def load_book(stock: str, source: Source, seed: int = 0) -> BookSeries:
                 "no real data: set EXECOPT_DATA to the folder with mbp10/FROG_2025-04-03.csv.gz "
                 "(or run from the repository next to ../shared/data)."
             )
-        return read_book(frog_day_file(root))
+        return load(frog_day_file(root), max_drop=max_drop, preset=False)[0]
     raise InputError(f"source must be 'synthetic' or 'real', got {source!r}.")
 
 
@@ -158,9 +165,16 @@ def book_distribution(
     seed: int = 0,
     n_boot: int = 200,
     window: int = 30,
+    book: BookSeries | None = None,
+    max_drop: float = DEFAULT_MAX_DROP,
 ) -> BootstrapParameters:
-    """:func:`profile_bootstrap` of a synthetic or the real book of ``stock`` (buy side)."""
-    book = load_book(stock, source, seed)
+    """:func:`profile_bootstrap` of a synthetic or the real book of ``stock`` (buy side).
+
+    ``book``: that book instead of loading it (:func:`load_book` with ``max_drop``), e.g. one
+    a command loaded to report its validation.
+    """
+    if book is None:
+        book = load_book(stock, source, seed, max_drop=max_drop)
     label = (
         f"{stock.upper()} synthetic book (seed {seed})"
         if source == "synthetic"
