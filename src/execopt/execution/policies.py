@@ -37,7 +37,7 @@ share per period.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -54,7 +54,7 @@ from execopt.execution.forecast import (
     volume_profile,
 )
 from execopt.execution.regimes import Buffer, RegimeBuffers, RegimeDetector
-from execopt.execution.state import MarketState, book_status
+from execopt.execution.state import MarketState, Policy, book_status
 from execopt.impact.bookwalk import book_curve, book_side
 from execopt.impact.models import QuadraticImpact
 from execopt.impact.profiles import fit_profile
@@ -82,17 +82,6 @@ FloatArray = NDArray[np.float64]
 #: no earlier day is given (:func:`execopt.data.synthetic.u_shape`; 1.0: the first and last
 #: minutes cost 2.5 times midday). An assumption, not a fit: spreads are widest at the open.
 COST_PRIOR_AMPLITUDE = 1.0
-
-
-@runtime_checkable
-class Policy(Protocol):
-    """The policy protocol: a ``name`` and ``decide(state) -> shares this period``."""
-
-    name: str
-
-    def decide(self, state: MarketState) -> float:
-        """Shares to send in period ``state.t`` (the simulator clips to ``[0, remaining]``)."""
-        ...
 
 
 def _cap_array(cap: float | ArrayLike | None, N: int) -> FloatArray:

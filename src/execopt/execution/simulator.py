@@ -21,10 +21,12 @@ and are counted in ``beyond_depth``. ``"report_unfilled"`` leaves them unfilled.
 at the close is released (``CircuitBreaker.at_close="release"``) or holds and leaves the shares
 unfilled (``"hold"``).
 
-Synthetic mode may add impact that the replayed book cannot show: permanent impact
-``gamma`` (the mid moves by ``gamma`` dollars per share filled, for the rest of the day) and
-transient impact ``eta`` decaying with half-life ``h`` periods; both shift every later book's
-prices (the live book a policy sees includes them).
+The replay may add the policy's own impact that a replayed book cannot show, with the planner's
+algebra: permanent impact ``gamma`` (the mid moves by ``gamma`` dollars per share filled, for the
+rest of the day) and transient impact with a kernel ``G`` (a fill of ``f_s`` shares moves period
+``t``'s book by ``G(t - s) f_s``; the child order also pays ``1/2 G(0) f_t^2``, half its own
+displacement). Both shift every later book's prices (the live book a policy sees includes them);
+the ``own_impact`` column records what the order paid for its own footprint.
 
 Conservation: ``filled + unfilled = S`` with ``unfilled = dropped + remaining at the close``; with a
 lot size (whole shares) it holds exactly in floating point, otherwise to rounding.
@@ -47,11 +49,21 @@ from numpy.typing import NDArray
 from execopt.data.book import BookSeries
 from execopt.errors import DataError, InputError
 from execopt.execution.risk import BreakerMonitor, CircuitBreaker, InventoryVaR
-from execopt.execution.state import BookSnapshot, DayData, History, MarketState, Side
+from execopt.execution.state import BookSnapshot, DayData, History, MarketState, Policy, Side
 from execopt.impact.base import ImpactModel
 from execopt.impact.bookwalk import check_side
+from execopt.impact.transient import ExponentialKernel, Kernel
 
-__all__ = ["AtClose", "Event", "Overflow", "SimConfig", "SimResult", "simulate", "walk_fill"]
+__all__ = [
+    "AtClose",
+    "Event",
+    "Overflow",
+    "SessionSpan",
+    "SimConfig",
+    "SimResult",
+    "simulate",
+    "walk_fill",
+]
 
 FloatArray = NDArray[np.float64]
 Overflow = Literal["carry", "drop"]
@@ -79,9 +91,14 @@ class SimConfig:
     permanent_impact : float
         ``gamma``, dollars of mid shift per share filled (synthetic mode; 0 for a pure replay).
     transient_impact : float
-        ``eta``, dollars of shift per share filled, decaying with ``transient_half_life``.
+        ``eta``: shorthand for ``transient=ExponentialKernel(eta, transient_half_life)``.
     transient_half_life : float
         Periods, ``> 0``.
+    transient : Kernel or None
+        The policy's own transient impact: a fill of ``f_s`` shares shifts period ``t``'s book
+        by ``G(t - s) f_s`` for every ``t > s``, and the child order pays half its own
+        displacement, ``1/2 G(0) f_t^2`` (the planner's ``1/2 x^T K x``, with the same kernel
+        object; :mod:`execopt.impact.transient`). Overrides ``transient_impact``.
     session : "auto", (open, close) or None
         Minutes to step through: ``"auto"`` uses the regular session 09:30-16:00 when the data
         cover at least half of it, else the data's own span; None always the data's span.
@@ -104,6 +121,7 @@ class SimConfig:
     session: tuple[str, str] | Literal["auto"] | None = "auto"
     tz: str = "America/New_York"
     costs: ImpactModel | None = None
+    transient: Kernel | None = None
 
     def __post_init__(self) -> None:
         check_side(self.side)
@@ -126,6 +144,20 @@ class SimConfig:
                 raise InputError(f"{name} must be finite and >= 0 (dollars per share), got {v}.")
         if not (np.isfinite(self.transient_half_life) and self.transient_half_life > 0):
             raise InputError("transient_half_life must be > 0 periods.")
+        if self.transient is not None and not isinstance(self.transient, Kernel):
+            raise InputError(
+                "transient must be a kernel (ExponentialKernel, PowerLawKernel, TabulatedKernel) "
+                f"or None, got {type(self.transient).__name__}."
+            )
+
+    def kernel(self) -> Kernel | None:
+        """The transient kernel the replay applies (``transient``, or the exponential one that
+        ``transient_impact`` and ``transient_half_life`` describe)."""
+        if self.transient is not None:
+            return self.transient
+        if self.transient_impact > 0:
+            return ExponentialKernel(self.transient_impact, self.transient_half_life)
+        return None
 
 
 @dataclass(frozen=True)
@@ -185,10 +217,32 @@ def _model_cost(model: ImpactModel, t: int, f: float, N: int) -> float:
     return float(np.broadcast_to(model.cost(x), (N,))[t])
 
 
-def _minute_series(book: BookSeries, config: SimConfig) -> tuple[BookSeries, FloatArray, str]:
-    """Per-minute snapshots, minute volumes and a note on the session used."""
+SpanKind = Literal["minutes", "regular", "data", "given"]
+
+
+@dataclass(frozen=True)
+class SessionSpan:
+    """Which minutes a replay steps through: ``kind`` for code, ``label`` for people.
+
+    ``"minutes"``: a per-minute series as given; ``"regular"``: the regular session
+    09:30-16:00; ``"data"``: the data's own span (the regular session is not covered, or the
+    caller asked for it); ``"given"``: a session the caller named.
+    """
+
+    kind: SpanKind
+    label: str
+
+
+def _minute_series(
+    book: BookSeries, config: SimConfig
+) -> tuple[BookSeries, FloatArray, SessionSpan]:
+    """Per-minute snapshots, minute volumes and the span stepped through."""
     if book.minutes is not None:
-        return book, np.asarray(book.minute_volume(), dtype=float), "per-minute series as given"
+        return (
+            book,
+            np.asarray(book.minute_volume(), dtype=float),
+            SessionSpan("minutes", "per-minute series as given"),
+        )
     if len(book) == 0:
         raise DataError("the book series is empty: nothing to simulate.")
     tz = config.tz
@@ -202,20 +256,25 @@ def _minute_series(book: BookSeries, config: SimConfig) -> tuple[BookSeries, Flo
                 return (
                     book.minute_snapshots(tz),
                     np.asarray(book.minute_volume(tz), dtype=float),
-                    "regular session 09:30-16:00",
+                    SessionSpan("regular", "regular session 09:30-16:00"),
                 )
         except DataError:
             pass
         return (
             book.minute_snapshots(tz, None),
             np.asarray(book.minute_volume(tz, None), dtype=float),
-            "the data's own span (the regular session is not covered)",
+            SessionSpan("data", "the data's own span (the regular session is not covered)"),
         )
     sess = config.session
+    span = (
+        SessionSpan("data", "the data's own span")
+        if sess is None
+        else SessionSpan("given", f"session {sess[0]}-{sess[1]}")
+    )
     return (
         book.minute_snapshots(tz, sess),
         np.asarray(book.minute_volume(tz, sess), dtype=float),
-        "the data's own span" if sess is None else f"session {sess[0]}-{sess[1]}",
+        span,
     )
 
 
@@ -373,7 +432,7 @@ class SimResult:
 
 def simulate(
     book: BookSeries,
-    policy: Any,
+    policy: Policy,
     shares: float,
     config: SimConfig | None = None,
     *,
@@ -410,199 +469,301 @@ def simulate(
     InputError
         Bad shares, a policy answer that is NaN, or ``S`` not a multiple of the lot.
     DataError
-        An empty book series.
+        An empty book series, or no period with a valid book.
     """
     cfg = config if config is not None else SimConfig()
-    side: Side = cfg.side
-    S = float(shares)
-    if not (np.isfinite(S) and S > 0):
-        raise InputError(f"shares must be a positive number, got {shares!r}.")
-    lot = cfg.lot
-    if lot is not None and abs(S / lot - round(S / lot)) > 1e-9:
-        raise InputError(f"shares S = {S:g} is not a multiple of the lot {lot:g}.")
-    snaps, volume, session = _minute_series(book, cfg)
-    day = DayData.from_minutes(snaps, volume)
-    N = day.N
-    sgn = 1.0 if side == "buy" else -1.0
-    decay = 0.5 ** (1.0 / cfg.transient_half_life)
-    name = str(getattr(policy, "name", type(policy).__name__))
-    if hasattr(policy, "reset"):
-        policy.reset()
-    monitor = BreakerMonitor(breaker) if breaker is not None else None
-
-    cols: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "period", "ts", "status", "mid", "spread", "decision", "requested", "filled",
-            "unfilled", "carried", "dropped", "beyond_depth", "avg_price", "cost_vs_mid",
-            "cost_vs_arrival", "model_cost", "latency_s", "remaining",
-        )
-    }  # fmt: skip
-    events: list[Event] = []
-    if session != "regular session 09:30-16:00" and session != "per-minute series as given":
-        events.append(Event(0, str(day.minutes[0]), "session", f"stepping through {session}"))
-    filled_arr = np.zeros(N)
-    R = S
-    carry = 0.0
-    cum_filled = 0.0
-    transient = 0.0
-    arrival = float("nan")
-    last_mid = float("nan")
-    last_valid: BookSnapshot | None = None
-
-    steps: Any = range(N)
+    S = _check_shares(shares, cfg.lot)
+    replay = _Replay(book, policy, S, cfg, previous, breaker, var_limit)
+    steps: Any = range(replay.N)
     if progress:
         from tqdm import tqdm
 
-        steps = tqdm(steps, desc=name, leave=False, unit="min")
+        steps = tqdm(steps, desc=replay.name, leave=False, unit="min")
     for t in steps:
-        shift = sgn * (cfg.permanent_impact * cum_filled + transient)
-        day.shift[t] = shift
-        snap = BookSnapshot(
-            ts=day.minutes[t],
-            bid_px=day.bid_px[t] + shift,
-            ask_px=day.ask_px[t] + shift,
-            bid_sz=day.bid_sz[t],
-            ask_sz=day.ask_sz[t],
-            side=side,
-        )
-        status = snap.status
-        ts = str(pd.Timestamp(day.minutes[t]).tz_localize("UTC"))
-        last = t == N - 1
-        row: dict[str, Any] = {
-            "period": t, "ts": day.minutes[t], "status": status, "mid": snap.mid,
-            "spread": snap.spread, "decision": np.nan, "requested": 0.0, "filled": 0.0,
-            "unfilled": 0.0, "carried": 0.0, "dropped": 0.0, "beyond_depth": 0.0,
-            "avg_price": np.nan, "cost_vs_mid": 0.0, "cost_vs_arrival": 0.0,
-            "model_cost": 0.0, "latency_s": np.nan, "remaining": R,
-        }  # fmt: skip
-        if status == "ok":
-            last_valid = snap
-            last_mid = snap.mid
-            if not np.isfinite(arrival):
-                arrival = snap.mid
-        hist = History(day=day, t=t, filled=filled_arr, previous=previous)
-        halted = False
-        if monitor is not None and status == "ok" and R > 0:
-            halted, ev = monitor.step(t, snap, hist, arrival, last)
-            if ev is not None:
-                events.append(Event(t, ts, ev[0], ev[1]))
-        book_used: BookSnapshot | None = snap if status == "ok" else None
-        q = 0.0
-        if R <= 0:
-            row["status"] = "done" if status == "ok" else f"skipped:{status}"
-        elif halted:
-            row["status"] = "halted"
-        elif status != "ok" and not (last and cfg.at_close == "force"):
-            row["status"] = f"skipped:{status}"
-            events.append(Event(t, ts, "skipped", f"{status} book: nothing sent, shares carried"))
-        else:
-            if status == "ok":
-                state = MarketState(t, N, S, side, R, carry, snap, hist, arrival)
-                t0 = perf_counter()
-                raw = policy.decide(state)
-                row["latency_s"] = perf_counter() - t0
-                raw = float(raw)
-                if np.isnan(raw):
-                    raise InputError(f"policy {name!r} returned NaN shares at period {t}.")
-                row["decision"] = raw
-                q = min(max(raw, 0.0), R)
-                if var_limit is not None:
-                    floor = var_limit.min_trade(state)
-                    if floor > q:
-                        events.append(
-                            Event(
-                                t,
-                                ts,
-                                "var_floor",
-                                f"VaR limit: sent {floor:,.0f} instead of {q:,.0f} shares",
-                            )
-                        )
-                        q = min(floor, R)
-            if last and cfg.at_close == "force":
-                q = R
-                if status != "ok":
-                    book_used = last_valid
-                    row["status"] = f"forced_on_last_valid:{status}"
-            if lot is not None:
-                q = min(round(q / lot) * lot, R)
-        if q > 0 and book_used is not None:
-            b = book_used
-            f, c, notional = walk_fill(b.px, b.sz, b.mid, q, side)
-            extra = q - f
-            if last and cfg.at_close == "force" and extra > 0:
-                c2, n2 = _beyond_depth(b.px, b.sz, b.mid, extra, side)
-                f, c, notional = q, c + c2, notional + n2
-                row["beyond_depth"] = extra
-                events.append(
-                    Event(
-                        t,
-                        ts,
-                        "forced",
-                        f"{extra:,.2f} shares beyond the visible "
-                        "depth filled at the close at extrapolated prices",
-                    )
-                )
-            unfilled = q - f
-            row.update(
-                requested=q,
-                filled=f,
-                unfilled=unfilled,
-                avg_price=notional / f if f > 0 else np.nan,
-                cost_vs_mid=c,
-                cost_vs_arrival=sgn * (notional - f * arrival) if f > 0 else 0.0,
+        replay.step(t)
+    return replay.result()
+
+
+def _check_shares(shares: Any, lot: float | None) -> float:
+    if isinstance(shares, (bool, str)) or shares is None:
+        raise InputError(f"shares must be a positive number, got {shares!r}.")
+    S = float(shares)
+    if not (np.isfinite(S) and S > 0):
+        raise InputError(f"shares must be a positive number, got {shares!r}.")
+    if lot is not None and abs(S / lot - round(S / lot)) > 1e-9:
+        raise InputError(f"shares S = {S:g} is not a multiple of the lot {lot:g}.")
+    return S
+
+
+_COLUMNS = (
+    "period", "ts", "status", "mid", "spread", "decision", "requested", "filled", "unfilled",
+    "carried", "dropped", "beyond_depth", "avg_price", "cost_vs_mid", "cost_vs_arrival",
+    "own_impact", "model_cost", "latency_s", "remaining",
+)  # fmt: skip
+
+
+class _OwnImpact:
+    """The policy's own price footprint on later books: ``sgn (gamma sum_{s<t} f_s +
+    sum_{s<t} G(t - s) f_s)`` dollars per share, and the half of its own displacement a child
+    order pays (``1/2 G(0) f_t^2``), with the kernel the planner uses."""
+
+    def __init__(self, cfg: SimConfig, N: int) -> None:
+        self.gamma = cfg.permanent_impact
+        self.kernel = cfg.kernel()
+        self.g = self.kernel.values(N) if self.kernel is not None else np.zeros(N)
+        self.fills = np.zeros(N)
+
+    def shift(self, t: int) -> float:
+        """Displacement of period ``t``'s book by the fills of periods before it."""
+        if t == 0:
+            return 0.0
+        past = self.fills[:t]
+        return float(self.gamma * past.sum() + past[::-1] @ self.g[1 : t + 1])
+
+    def own_half(self, f: float) -> float:
+        """``1/2 G(0) f^2``: the half of its own transient displacement a child order pays."""
+        return 0.5 * float(self.g[0]) * f * f
+
+    def record(self, t: int, f: float) -> None:
+        self.fills[t] = f
+
+
+class _Replay:
+    """One order replayed period by period: the named steps of :func:`simulate`."""
+
+    def __init__(
+        self,
+        book: BookSeries,
+        policy: Policy,
+        S: float,
+        cfg: SimConfig,
+        previous: BookSeries | None,
+        breaker: CircuitBreaker | None,
+        var_limit: InventoryVaR | None,
+    ) -> None:
+        snaps, volume, self.span = _minute_series(book, cfg)
+        self.day = DayData.from_minutes(snaps, volume)
+        self.N = self.day.N
+        self.book, self.policy, self.S, self.cfg = book, policy, S, cfg
+        self.previous, self.var_limit = previous, var_limit
+        self.side: Side = cfg.side
+        self.sgn = 1.0 if cfg.side == "buy" else -1.0
+        self.name = str(getattr(policy, "name", type(policy).__name__))
+        if hasattr(policy, "reset"):
+            policy.reset()
+        self.monitor = BreakerMonitor(breaker) if breaker is not None else None
+        self.impact = _OwnImpact(cfg, self.N)
+        self.cols: dict[str, list[Any]] = {k: [] for k in _COLUMNS}
+        self.events: list[Event] = []
+        if self.span.kind not in ("regular", "minutes"):
+            self.events.append(
+                Event(0, str(self.day.minutes[0]), "session", f"stepping through {self.span.label}")
             )
-            if cfg.overflow == "carry":
-                R = R - f
-                carry = unfilled
-                row["carried"] = unfilled
-            else:
-                R = R - q
-                carry = 0.0
-                row["dropped"] = unfilled
-            filled_arr[t] = f
-            cum_filled += f
-            if cfg.costs is not None and f > 0:
-                row["model_cost"] = _model_cost(cfg.costs, t, f, N)
-            transient = transient * decay + cfg.transient_impact * f
-        else:
-            transient = transient * decay
-            if q > 0:  # forced close without any valid book
-                events.append(
-                    Event(
-                        t,
-                        ts,
-                        "close",
-                        f"{q:,.2f} shares unpriceable at the close "
-                        "(no valid book all day): left unfilled",
-                    )
-                )
-        if last and R > 0:
-            events.append(
+        self.filled_arr = np.zeros(self.N)
+        self.R = S
+        self.carry = 0.0
+        self.arrival = float("nan")
+        self.last_mid = float("nan")
+        self.last_valid: BookSnapshot | None = None
+
+    # ---- steps
+    def step(self, t: int) -> None:
+        """Period ``t``: live book, halt check, decision, fill, bookkeeping."""
+        snap = self._live_book(t)
+        last = t == self.N - 1
+        ts = str(pd.Timestamp(self.day.minutes[t]).tz_localize("UTC"))
+        row = self._blank_row(t, snap)
+        if snap.status == "ok":
+            self.last_valid = snap
+            self.last_mid = snap.mid
+            if not np.isfinite(self.arrival):
+                self.arrival = snap.mid
+        hist = History(day=self.day, t=t, filled=self.filled_arr, previous=self.previous)
+        halted = self._halted(t, ts, snap, hist, last)
+        q, book_used = self._order(t, ts, snap, hist, last, halted, row)
+        if q > 0 and book_used is not None:
+            self._fill(t, ts, q, book_used, last, row)
+        elif q > 0:  # forced close without any valid book
+            self.events.append(
                 Event(
                     t,
                     ts,
                     "close",
-                    f"{R:,.2f} shares left unfilled at the close (at_close={cfg.at_close!r})",
+                    f"{q:,.2f} shares unpriceable at the close (no valid book all day): left "
+                    "unfilled",
                 )
             )
-        row["remaining"] = R
+        if last and self.R > 0:
+            self.events.append(
+                Event(
+                    t,
+                    ts,
+                    "close",
+                    f"{self.R:,.2f} shares left unfilled at the close "
+                    f"(at_close={self.cfg.at_close!r})",
+                )
+            )
+        row["remaining"] = self.R
         for k, v in row.items():
-            cols[k].append(v)
-    if not np.isfinite(arrival):
-        raise DataError("no period has a valid (two-sided, uncrossed) book: nothing to simulate.")
-    fills = pd.DataFrame(cols)
-    info = dict(getattr(policy, "info", {}) or {})
-    return SimResult(
-        policy=name,
-        symbol=book.symbol,
-        side=side,
-        shares=S,
-        arrival_mid=arrival,
-        final_mid=last_mid,
-        fills=fills,
-        events=tuple(events),
-        config=cfg,
-        session=session,
-        info=info,
-    )
+            self.cols[k].append(v)
+
+    def _live_book(self, t: int) -> BookSnapshot:
+        """The minute's snapshot shifted by the policy's own accumulated impact."""
+        shift = self.sgn * self.impact.shift(t)
+        self.day.shift[t] = shift
+        d = self.day
+        return BookSnapshot(
+            ts=d.minutes[t],
+            bid_px=d.bid_px[t] + shift,
+            ask_px=d.ask_px[t] + shift,
+            bid_sz=d.bid_sz[t],
+            ask_sz=d.ask_sz[t],
+            side=self.side,
+        )
+
+    def _blank_row(self, t: int, snap: BookSnapshot) -> dict[str, Any]:
+        return {
+            "period": t, "ts": self.day.minutes[t], "status": snap.status, "mid": snap.mid,
+            "spread": snap.spread, "decision": np.nan, "requested": 0.0, "filled": 0.0,
+            "unfilled": 0.0, "carried": 0.0, "dropped": 0.0, "beyond_depth": 0.0,
+            "avg_price": np.nan, "cost_vs_mid": 0.0, "cost_vs_arrival": 0.0,
+            "own_impact": 0.0, "model_cost": 0.0, "latency_s": np.nan, "remaining": self.R,
+        }  # fmt: skip
+
+    def _halted(self, t: int, ts: str, snap: BookSnapshot, hist: History, last: bool) -> bool:
+        if self.monitor is None or snap.status != "ok" or self.R <= 0:
+            return False
+        halted, ev = self.monitor.step(t, snap, hist, self.arrival, last)
+        if ev is not None:
+            self.events.append(Event(t, ts, ev[0], ev[1]))
+        return halted
+
+    def _order(
+        self,
+        t: int,
+        ts: str,
+        snap: BookSnapshot,
+        hist: History,
+        last: bool,
+        halted: bool,
+        row: dict[str, Any],
+    ) -> tuple[float, BookSnapshot | None]:
+        """The child order to send and the book it walks (the close rule and lot applied)."""
+        status = snap.status
+        book_used: BookSnapshot | None = snap if status == "ok" else None
+        force = last and self.cfg.at_close == "force"
+        if self.R <= 0:
+            row["status"] = "done" if status == "ok" else f"skipped:{status}"
+            return 0.0, None
+        if halted:
+            row["status"] = "halted"
+            return 0.0, None
+        if status != "ok" and not force:
+            row["status"] = f"skipped:{status}"
+            self.events.append(
+                Event(t, ts, "skipped", f"{status} book: nothing sent, shares carried")
+            )
+            return 0.0, None
+        q = self._decide(t, ts, snap, hist, row) if status == "ok" else 0.0
+        if force:
+            q = self.R
+            if status != "ok":
+                book_used = self.last_valid
+                row["status"] = f"forced_on_last_valid:{status}"
+        lot = self.cfg.lot
+        if lot is not None:
+            q = min(round(q / lot) * lot, self.R)
+        return q, book_used
+
+    def _decide(
+        self, t: int, ts: str, snap: BookSnapshot, hist: History, row: dict[str, Any]
+    ) -> float:
+        """Ask the policy (timed), clip to ``[0, R]``, apply the VaR floor."""
+        state = MarketState(
+            t, self.N, self.S, self.side, self.R, self.carry, snap, hist, self.arrival
+        )
+        t0 = perf_counter()
+        raw = float(self.policy.decide(state))
+        row["latency_s"] = perf_counter() - t0
+        if np.isnan(raw):
+            raise InputError(f"policy {self.name!r} returned NaN shares at period {t}.")
+        row["decision"] = raw
+        q = min(max(raw, 0.0), self.R)
+        if self.var_limit is not None:
+            floor = self.var_limit.min_trade(state)
+            if floor > q:
+                self.events.append(
+                    Event(
+                        t,
+                        ts,
+                        "var_floor",
+                        f"VaR limit: sent {floor:,.0f} instead of {q:,.0f} shares",
+                    )
+                )
+                q = min(floor, self.R)
+        return q
+
+    def _fill(
+        self, t: int, ts: str, q: float, b: BookSnapshot, last: bool, row: dict[str, Any]
+    ) -> None:
+        """Walk the book; extrapolate beyond the depth at a forced close; carry or drop."""
+        f, c, notional = walk_fill(b.px, b.sz, b.mid, q, self.side)
+        extra = q - f
+        if last and self.cfg.at_close == "force" and extra > 0:
+            c2, n2 = _beyond_depth(b.px, b.sz, b.mid, extra, self.side)
+            f, c, notional = q, c + c2, notional + n2
+            row["beyond_depth"] = extra
+            self.events.append(
+                Event(
+                    t,
+                    ts,
+                    "forced",
+                    f"{extra:,.2f} shares beyond the visible depth filled at the close at "
+                    "extrapolated prices",
+                )
+            )
+        unfilled = q - f
+        own = self.impact.own_half(f)
+        row.update(
+            requested=q,
+            filled=f,
+            unfilled=unfilled,
+            avg_price=notional / f if f > 0 else np.nan,
+            cost_vs_mid=c,
+            cost_vs_arrival=self.sgn * (notional - f * self.arrival) if f > 0 else 0.0,
+            # the shift from earlier fills is in the prices paid; the own half is charged here
+            own_impact=f * self.sgn * float(self.day.shift[t]) + own,
+        )
+        row["cost_vs_arrival"] += own
+        if self.cfg.overflow == "carry":
+            self.R -= f
+            self.carry = unfilled
+            row["carried"] = unfilled
+        else:
+            self.R -= q
+            self.carry = 0.0
+            row["dropped"] = unfilled
+        self.filled_arr[t] = f
+        self.impact.record(t, f)
+        if self.cfg.costs is not None and f > 0:
+            row["model_cost"] = _model_cost(self.cfg.costs, t, f, self.N)
+
+    def result(self) -> SimResult:
+        if not np.isfinite(self.arrival):
+            raise DataError(
+                "no period has a valid (two-sided, uncrossed) book: nothing to simulate."
+            )
+        info = dict(getattr(self.policy, "info", {}) or {})
+        return SimResult(
+            policy=self.name,
+            symbol=self.book.symbol,
+            side=self.side,
+            shares=self.S,
+            arrival_mid=self.arrival,
+            final_mid=self.last_mid,
+            fills=pd.DataFrame(self.cols),
+            events=tuple(self.events),
+            config=self.cfg,
+            session=self.span.label,
+            info=info,
+        )

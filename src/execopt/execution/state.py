@@ -13,7 +13,7 @@ Glossary: ``t`` period index (0-based), ``N`` periods, ``S`` shares of the paren
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +22,15 @@ from execopt.data.book import BookSeries
 from execopt.impact.bookwalk import Side, book_curve
 from execopt.impact.models import PiecewiseLinearImpact
 
-__all__ = ["BookSnapshot", "DayData", "History", "MarketState", "Side", "book_status"]
+__all__ = [
+    "BookSnapshot",
+    "DayData",
+    "History",
+    "MarketState",
+    "Policy",
+    "Side",
+    "book_status",
+]
 
 FloatArray = NDArray[np.float64]
 BookStatus = Literal["ok", "crossed", "empty"]
@@ -259,3 +267,15 @@ class MarketState:
     def done(self) -> float:
         """Shares filled or dropped so far (``S - R``)."""
         return self.S - self.remaining
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """The policy protocol: a ``name`` and ``decide(state) -> shares this period`` (an optional
+    ``reset()`` is called before each replay, an optional ``info`` dict is reported)."""
+
+    name: str
+
+    def decide(self, state: MarketState) -> float:
+        """Shares to send in period ``state.t`` (the simulator clips to ``[0, remaining]``)."""
+        ...

@@ -147,6 +147,22 @@ class Certificate:
         }
 
 
+def _quadratic_model_min(
+    g: FloatArray, x: FloatArray, kappa: float, u: FloatArray, S: float
+) -> float:
+    """``min_y g.(y - x) + kappa/2 |y - x|^2`` over ``{sum y = S, 0 <= y <= u}`` (<= 0).
+
+    The minimiser is ``y_t = clip(x_t - (g_t - lam) / kappa, 0, u_t)`` for the ``lam`` that makes
+    ``sum y = S``: the exact breakpoint kernel with slopes ``1 / kappa``."""
+    from execopt.problem.waterfill import linear_supply_root
+
+    N = x.shape[0]
+    alpha = np.full(N, 1.0 / kappa)
+    y, _ = linear_supply_root(alpha, g - kappa * x, u, S)
+    d = y - x
+    return min(float(g @ d + 0.5 * kappa * (d @ d)), 0.0)
+
+
 def knapsack_min(g: FloatArray, u: FloatArray, S: float) -> float:
     """``min g^T y`` over ``{sum y = S, 0 <= y <= u}``: fill the smallest ``g`` first."""
     order = np.argsort(g, kind="stable")
@@ -357,6 +373,12 @@ def certify(
                 lag = obj + mu * (lim.value_at_risk(xb) - lim.limit)
             if np.all(np.isfinite(g)):
                 lower = min(lag - (float(g @ xb) - knapsack_min(g, u, S)), lag)
+                kappa = problem.strong_convexity
+                if kappa > 0:
+                    # f is kappa-strongly convex: f(y) >= f(x) + g.(y - x) + kappa/2 |y - x|^2,
+                    # minimised exactly over the capped simplex (a separable QP): second order
+                    # in the residual, where the linear bound is first order
+                    lower = max(lower, min(lag + _quadratic_model_min(g, xb, kappa, u, S), lag))
     optimum_given = optimum is not None
     if optimum is None:
         try:

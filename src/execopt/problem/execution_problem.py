@@ -350,6 +350,22 @@ class ExecutionProblem:
         """Only the separable impact model and the bounds (water-filling applies)."""
         return not self.terms and not self.limits
 
+    @cached_property
+    def strong_convexity(self) -> float:
+        """A lower bound ``kappa >= 0`` on the Hessian's eigenvalues over the feasible set,
+        dollars per share squared: the impact's curvature floor on ``[0, u_t]``, plus the
+        kernel's smallest eigenvalue, minus ``gamma`` (risk terms are positive semidefinite and
+        add nothing). 0 for costs with kinks (book walks). The certificate uses it for a
+        second-order lower bound."""
+        if not self.impact.smooth:
+            return 0.0
+        N = self.periods
+        u = np.where(np.isfinite(self._u), self._u, max(self.shares, 1.0))
+        floor = float(np.min(np.broadcast_to(self.impact.curvature_floor(u), (N,))))
+        k = self.transient.min_eigenvalue(N) if self.transient is not None else 0.0
+        kappa = floor + max(k, 0.0) - self.permanent
+        return kappa if kappa > 0 and math.isfinite(kappa) else 0.0
+
     def remaining(self, x: ArrayLike) -> FloatArray:
         """``R_t = S - sum_{s<=t} x_s``, shares still to trade after each period."""
         return remaining(self.shares, np.asarray(x, dtype=float))

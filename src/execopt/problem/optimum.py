@@ -8,8 +8,9 @@ separable + a VaR limit                     water-filling, exact when the limit 
 ``a_t x + b_t x^2`` + mean-variance risk    banded KKT solve (:mod:`execopt.problem.mean_variance`),
                                             exact when no bound or VaR limit binds
 ``a_t x + b_t x^2`` + permanent impact      water-filling with ``b_t - gamma/2`` (separable again)
-``a_t x + b_t x^2`` + exponential kernel    active set with O(N) tridiagonal solves
-(+ permanent impact)                        (:mod:`execopt.problem.transient_qp`)
+``a_t x + b_t x^2`` + a transient kernel    active set (:mod:`execopt.problem.transient_qp`):
+(+ permanent impact)                        O(N) tridiagonal solves for the exponential kernel,
+                                            dense Cholesky for others (N <= 3,000)
 anything else                               :class:`~execopt.errors.NotSupportedError` naming a
                                             conic method
 ==========================================  ====================================================
@@ -23,7 +24,7 @@ from execopt.errors import NotSupportedError
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.mean_variance import BOUND_RTOL, solve_mean_variance
 from execopt.problem.terms import MeanVarianceRisk, PermanentImpact
-from execopt.problem.transient_qp import exponential_qp_data, solve_exponential_qp
+from execopt.problem.transient_qp import kernel_qp_data, solve_kernel_qp
 from execopt.problem.waterfill import WaterFill, linear_supply_root, waterfill
 
 __all__ = ["exact_optimum"]
@@ -73,8 +74,8 @@ def exact_optimum(problem: ExecutionProblem) -> WaterFill:
         adjusted = _permanent_only(problem)
         if adjusted is not None:
             return adjusted
-    if exponential_qp_data(problem) is not None:
-        return solve_exponential_qp(problem)
+    if kernel_qp_data(problem) is not None:
+        return solve_kernel_qp(problem)
     names = ", ".join(sorted({t.name for t in problem.terms}))
     raise NotSupportedError(
         f"no exact algorithm covers an objective with the term(s) {names}; use "

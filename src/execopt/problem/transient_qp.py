@@ -1,18 +1,24 @@
-"""Exact optimum under an exponential transient kernel: an active-set method with O(N) solves.
+"""Exact optimum under transient impact: an active-set method on the quadratic program.
 
-The problem (quadratic impact, permanent impact merged into the diagonal, exponential kernel
-``G(l) = G0 rho^l``) is the strictly convex QP
+The problem (quadratic impact, permanent impact merged into the diagonal, a kernel ``G``) is the
+convex QP
 
-    minimise   f(x) = sum_t (l_t x_t + q_t x_t^2) + 1/2 G0 x^T T x,     T_ts = rho^|t-s|
+    minimise   f(x) = sum_t (l_t x_t + q_t x_t^2) + 1/2 x^T K x,     K_ts = G(|t-s|)
     subject to sum_t x_t = S,   0 <= x_t <= u_t
 
-(``l = a``, ``q = b - gamma/2``). Its Hessian is ``H = 2 diag(q) + G0 T``. The inverse of ``T``
+(``l = a``, ``q = b - gamma/2``), with Hessian ``H = 2 diag(q) + K``. Each active-set step solves
+``H_FF x_F = lam 1 + c`` on the free periods ``F``.
+
+For the exponential kernel ``G(l) = G0 rho^l`` (``K = G0 T``, ``T_ts = rho^|t-s|``) that solve is
+O(N). The inverse of ``T``
 restricted to any set of periods ``F`` is tridiagonal (``T_FF`` is the correlation matrix of a
 Markov chain observed at the times ``F``, with consecutive correlations ``r_i = rho^(f_{i+1} -
 f_i)``), so ``H_FF v = c`` is solved in O(N) as the tridiagonal system
-``(P 2 diag(q_F) + G0 I) v = P c`` with ``P = T_FF^-1``.
+``(P 2 diag(q_F) + G0 I) v = P c`` with ``P = T_FF^-1``. Any other positive semidefinite kernel
+(power law, tabulated) uses a dense Cholesky factorisation of ``H_FF`` (O(N^3) per step, a few
+milliseconds at N = 390; up to :data:`DENSE_MAX_N` periods).
 
-:func:`solve_exponential_qp` runs a primal–dual active-set iteration (all violated bounds
+:func:`solve_kernel_qp` runs a primal–dual active-set iteration (all violated bounds
 fixed, all wrong-signed multipliers released at once; a handful of iterations in practice) and,
 should that cycle, the classical primal active-set method (one bound at a time from a feasible
 point, finite). The answer is an exact KKT point to rounding; the ``exact`` solver certifies it
@@ -33,12 +39,12 @@ from numpy.typing import NDArray
 from scipy.linalg import solve_banded
 
 from execopt.errors import NotSupportedError
-from execopt.impact.transient import ExponentialKernel, _kms_apply
+from execopt.impact.transient import ExponentialKernel, Kernel, _kms_apply
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.terms import PermanentImpact, TransientImpact
 from execopt.problem.waterfill import WaterFill
 
-__all__ = ["exponential_qp_data", "solve_exponential_qp"]
+__all__ = ["DENSE_MAX_N", "exponential_qp_data", "kernel_qp_data", "solve_kernel_qp"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -48,12 +54,12 @@ BOUND_RTOL = 1e-12
 #: Iteration limits of the primal–dual and the primal active-set phases.
 PDAS_MAXITER = 60
 PRIMAL_MAXITER = 20_000
+#: The dense variant (any kernel) factorises an N x N matrix per step: used up to this N.
+DENSE_MAX_N = 3_000
 
 
-def exponential_qp_data(
-    problem: ExecutionProblem,
-) -> tuple[FloatArray, FloatArray, float, float] | None:
-    """``(l, q, G0, rho)`` when ``problem`` is the QP of the module docstring, else None."""
+def kernel_qp_data(problem: ExecutionProblem) -> tuple[FloatArray, FloatArray, Kernel] | None:
+    """``(l, q, kernel)`` when ``problem`` is the QP of the module docstring, else None."""
     N = problem.periods
     if problem.limits:
         return None
@@ -61,9 +67,9 @@ def exponential_qp_data(
     if diag is None:
         return None
     lin, quad = (np.asarray(v, dtype=np.float64).copy() for v in diag)
-    kernel: ExponentialKernel | None = None
+    kernel: Kernel | None = None
     for t in problem.terms:
-        if isinstance(t, TransientImpact) and isinstance(t.kernel, ExponentialKernel):
+        if isinstance(t, TransientImpact):
             if kernel is not None:
                 return None
             kernel = t.kernel
@@ -73,11 +79,57 @@ def exponential_qp_data(
             return None
     if kernel is None:
         return None
-    return lin, quad, kernel.strength, kernel.rho
+    if not isinstance(kernel, ExponentialKernel) and N > DENSE_MAX_N:
+        return None
+    return lin, quad, kernel
+
+
+def exponential_qp_data(
+    problem: ExecutionProblem,
+) -> tuple[FloatArray, FloatArray, float, float] | None:
+    """``(l, q, G0, rho)`` when ``problem`` is the QP with an exponential kernel, else None."""
+    data = kernel_qp_data(problem)
+    if data is None or not isinstance(data[2], ExponentialKernel):
+        return None
+    return data[0], data[1], data[2].strength, data[2].rho
+
+
+class _DenseQP:
+    """The QP with any kernel: dense Cholesky solves of ``H_FF``."""
+
+    def __init__(self, l: FloatArray, q: FloatArray, kernel: Kernel) -> None:
+        self.l, self.q, self.kernel = l, q, kernel
+        self.N = l.shape[0]
+        self.K = kernel.matrix(self.N)
+        self.G0 = float(self.K[0, 0])
+
+    def gradient(self, x: FloatArray) -> FloatArray:
+        return self.l + 2.0 * self.q * x + self.kernel.apply(x)
+
+    def reduced(self, free: BoolArray, x_fixed: FloatArray, S: float) -> tuple[FloatArray, float]:
+        from scipy.linalg import LinAlgError, cho_factor, cho_solve, lstsq
+
+        F = np.flatnonzero(free)
+        x = x_fixed.copy()
+        if F.size == 0:
+            return x, math.nan
+        fixed = np.where(free, 0.0, x_fixed)
+        c = -self.l[F] - (self.K[F] @ fixed)
+        H = self.K[np.ix_(F, F)].copy()
+        H[np.diag_indices(F.size)] += 2.0 * self.q[F]
+        rhs = np.column_stack([np.ones(F.size), c])
+        try:
+            sol = cho_solve(cho_factor(H, check_finite=False), rhs, check_finite=False)
+        except LinAlgError:  # positive semidefinite only: least squares (rare, b_t = 0 and a
+            sol = lstsq(H, rhs, check_finite=False)[0]  # singular kernel on F)
+        v1, v2 = sol[:, 0], sol[:, 1]
+        lam = (S - float(x_fixed[~free].sum()) - float(v2.sum())) / float(v1.sum())
+        x[F] = lam * v1 + v2
+        return x, lam
 
 
 class _QP:
-    """The QP's data and its O(N) operations."""
+    """The QP with an exponential kernel and its O(N) operations."""
 
     def __init__(self, l: FloatArray, q: FloatArray, G0: float, rho: float) -> None:
         self.l, self.q, self.G0, self.rho = l, q, G0, rho
@@ -131,7 +183,7 @@ class _QP:
         return x, lam
 
 
-def solve_exponential_qp(problem: ExecutionProblem) -> WaterFill:
+def solve_kernel_qp(problem: ExecutionProblem) -> WaterFill:
     """The exact optimum of the QP of the module docstring (see there).
 
     Raises
@@ -139,17 +191,24 @@ def solve_exponential_qp(problem: ExecutionProblem) -> WaterFill:
     NotSupportedError
         When ``problem`` is not of that form (use ``method="clarabel"``).
     """
-    data = exponential_qp_data(problem)
+    data = kernel_qp_data(problem)
     if data is None:  # pragma: no cover - the dispatcher checks first
         raise NotSupportedError(
-            "the exact transient solver needs quadratic impact and one exponential kernel "
-            "(permanent impact allowed, no risk term); use method='clarabel'."
+            "the exact transient solver needs quadratic impact and one kernel (permanent "
+            f"impact allowed, no risk term, N <= {DENSE_MAX_N} for a non-exponential kernel); "
+            "use method='clarabel'."
         )
-    lin, quad, G0, rho = data
+    lin, quad, kernel = data
     N, S, u = problem.periods, problem.shares, problem.upper
     if S == 0 or N == 1:
-        return WaterFill(np.full(N, S / N) if N == 1 else np.zeros(N), math.nan, "transient-qp", 0)
-    qp = _QP(lin, quad, G0, rho)
+        return WaterFill(
+            np.full(N, S / N) if N == 1 else np.zeros(N), math.nan, "transient-active-set", 0
+        )
+    qp: _QP | _DenseQP
+    if isinstance(kernel, ExponentialKernel):
+        qp = _QP(lin, quad, kernel.strength, kernel.rho)
+    else:
+        qp = _DenseQP(lin, quad, kernel)
     tol = BOUND_RTOL * max(S / N, 1.0)
     x, lam, it = _pdas(qp, u, S, tol)
     if x is None:
@@ -159,7 +218,9 @@ def solve_exponential_qp(problem: ExecutionProblem) -> WaterFill:
     return WaterFill(x, float(lam), "transient-active-set", it)
 
 
-def _pdas(qp: _QP, u: FloatArray, S: float, tol: float) -> tuple[FloatArray | None, float, int]:
+def _pdas(
+    qp: _QP | _DenseQP, u: FloatArray, S: float, tol: float
+) -> tuple[FloatArray | None, float, int]:
     """Primal–dual active set: ``(x, lam, iterations)``, ``x`` None if it cycled."""
     N = qp.N
     at_lo = np.zeros(N, dtype=bool)
@@ -185,7 +246,7 @@ def _pdas(qp: _QP, u: FloatArray, S: float, tol: float) -> tuple[FloatArray | No
 
 
 def _primal_active_set(
-    qp: _QP, problem: ExecutionProblem, tol: float
+    qp: _QP | _DenseQP, problem: ExecutionProblem, tol: float
 ) -> tuple[FloatArray, float, int]:
     """The primal active-set method from a feasible start (finite; one bound per step)."""
     from execopt.impact.quadratic import QuadraticImpact
