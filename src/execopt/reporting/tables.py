@@ -120,9 +120,13 @@ def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) ->
     return pd.DataFrame(rows)
 
 
-def profile_table(profiles: Mapping[str, ImpactProfile]) -> pd.DataFrame:
+def profile_table(profiles: Mapping[str, ImpactProfile], key: str = "side") -> pd.DataFrame:
     """Per-minute parameters in long form: ``side``, ``hour``, ``parameter``, ``value``,
-    ``whole_day`` (the whole-day fit's value of the same parameter)."""
+    ``whole_day`` (the whole-day fit's value of the same parameter).
+
+    ``key`` names the column that holds the mapping's keys (``"side"`` for buy/sell profiles,
+    ``"model"`` for one side's quadratic and power-law profiles).
+    """
     frames = []
     for side, prof in profiles.items():
         hour = prof.minute_of_day / 60.0
@@ -132,7 +136,7 @@ def profile_table(profiles: Mapping[str, ImpactProfile]) -> pd.DataFrame:
             frames.append(
                 pd.DataFrame(
                     {
-                        "side": side,
+                        key: side,
                         "hour": hour,
                         "parameter": name,
                         "value": vals,
