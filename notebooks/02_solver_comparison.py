@@ -21,9 +21,9 @@ from IPython.display import Markdown, display
 
 from execopt.reporting import figures
 from execopt.reporting.artifacts import save_figure, save_table, write_finding
+from execopt.reporting.present import human
 from execopt.studies import SolverComparisonConfig, run_solver_comparison
 
-pd.set_option("display.precision", 3)
 config = dataclasses.replace(SolverComparisonConfig(), seed=seed)
 if fast:
     config = config.fast()
@@ -51,9 +51,13 @@ else:
         ],
         ignore_index=True,
     ).sort_values(["case", "N", "method"], kind="stable", ignore_index=True)
-display(Markdown(f"**Config:** {config}"))
-save_table(table, "solver_comparison", output_dir)
-
+display(
+    Markdown(
+        f"**Cases:** {', '.join(config.cases)}; **N:** {', '.join(f'{n:,}' for n in config.sizes)}; "
+        f"**methods:** {', '.join(config.methods)}; differential evolution limited to "
+        f"{config.de_time_limit:g} s per run and N ≤ {config.de_max_periods:,}; random seed {config.seed}."
+    )
+)
 # %% [markdown]
 # ## Gap, KKT residuals and time, per method and case
 
@@ -74,12 +78,14 @@ cols = [
     "t_total",
     "reason",
 ]
-table[cols]
+shown = human(table, cols)
+save_table(table, "solver_comparison", output_dir, shown=shown)
+display(shown)
 
 # %%
 fig = figures.solver_gaps(table)
 save_figure(fig, "solver_gaps", output_dir)
-fig
+display(fig)
 
 # %% [markdown]
 # ## Time split (largest N) and scaling in N
@@ -87,12 +93,12 @@ fig
 # %%
 fig = figures.solver_time_split(table)
 save_figure(fig, "solver_time_split", output_dir)
-fig
+display(fig)
 
 # %%
 fig = figures.solver_scaling(table)
 save_figure(fig, "solver_scaling", output_dir)
-fig
+display(fig)
 
 # %%
 ok = table[table["rel_gap"].notna() & (table["method"] != "de") & (table["case"] != "concave")]

@@ -49,7 +49,7 @@ FloatArray = NDArray[np.float64]
 Param = Any
 
 TWO_READINGS = (
-    "The seed's power law can be read two ways. Read as per-share slippage g(x) = gamma x^delta, "
+    "The reference document's power law can be read two ways. Read as per-share slippage g(x) = gamma x^delta, "
     "the total cost is c(x) = gamma x^(1+delta), convex for delta >= 0: use "
     "PowerLawImpact(gamma, delta, basis='per_share'), which every convex solver accepts. Read "
     "literally as the total cost c(x) = gamma x^delta with delta < 1, the cost is concave: a convex "

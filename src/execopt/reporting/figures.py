@@ -331,7 +331,7 @@ def audit_reductions(reductions: pd.DataFrame) -> Figure:
     fig, axes = _fig(1, 1, 9.0, 4.0)
     ax = axes[0]
     pos = np.arange(len(reductions))
-    ax.bar(pos - 0.2, reductions["claimed"], 0.4, label="claimed by the seed")
+    ax.bar(pos - 0.2, reductions["claimed"], 0.4, label="claimed by the reference document")
     ax.bar(pos + 0.2, reductions["rederived"], 0.4, label="re-derived here")
     ax.set_xticks(pos, reductions["label"], rotation=20, ha="right")
     ax.axhline(0.0, color="black", lw=0.6)

@@ -37,8 +37,8 @@ __all__ = [
     "frog_day",
     "garch_table",
     "profile_table",
+    "reference_constants",
     "schedule_cost_table",
-    "seed_constants",
 ]
 
 
@@ -58,15 +58,15 @@ def frog_day(data_path: str, seed: int = 0) -> tuple[BookSeries, str, Path | Non
             path = None
         if path is not None:
             return read_book(path), f"real FROG 2025-04-03 MBP-10 ({path.name})", path
+    why = "no real FROG file in the data folder given" if data_path else "no data folder given"
     label = (
-        f"SYNTHETIC FROG day (preset calibrated to published statistics, seed {seed}): "
-        f"no real FROG file under data_path={data_path!r}"
+        f"SYNTHETIC FROG day (preset calibrated to published statistics, random seed {seed}): {why}"
     )
     return synthetic_book("FROG", seed=seed), label, None
 
 
-def seed_constants(stock: str) -> dict[str, float]:
-    """The seed study's constants for ``stock`` (quadratic ``a, b``; power law where stated)."""
+def reference_constants(stock: str) -> dict[str, float]:
+    """The reference framework document's constants for ``stock`` (quadratic ``a, b``; power law where stated)."""
     out: dict[str, float] = {}
     q = presets.quadratic(stock)
     out["a"], out["b"] = float(np.mean(q.a)), float(np.mean(q.b))
@@ -78,19 +78,19 @@ def seed_constants(stock: str) -> dict[str, float]:
     return out
 
 
-def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) -> pd.DataFrame:
-    """Whole-day fits with confidence intervals next to the seed's constants.
+def fit_table(fits: Mapping[tuple[str, str], Any], reference: Mapping[str, float]) -> pd.DataFrame:
+    """Whole-day fits with confidence intervals next to the reference document's constants.
 
     Parameters
     ----------
     fits : mapping of (side, model) to a fitted QuadraticFit or PowerLawFit
-    seed : mapping of parameter name to the seed's value (missing: NaN)
+    reference : mapping of parameter name to the reference document's value (missing: NaN)
 
     Returns
     -------
     DataFrame
-        One row per side, model and parameter: ``estimate``, ``ci_low``, ``ci_high``, ``seed``,
-        ``seed_in_ci``, ``ratio_to_seed``, and the fit's ``r2`` (per-share slippage),
+        One row per side, model and parameter: ``estimate``, ``ci_low``, ``ci_high``,
+        ``reference``, ``reference_in_ci``, ``ratio_to_reference``, and the fit's ``r2`` (per-share slippage),
         ``r2_dollar``, ``oos_r2``, ``censored_share``, ``n_obs``.
     """
     rows = []
@@ -98,7 +98,7 @@ def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) ->
         s = f.summary()
         for name, est in s["params"].items():
             lo, hi = s["ci"][name]
-            sv = float(seed.get(name, np.nan))
+            sv = float(reference.get(name, np.nan))
             rows.append(
                 {
                     "side": side,
@@ -107,9 +107,9 @@ def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) ->
                     "estimate": est,
                     "ci_low": lo,
                     "ci_high": hi,
-                    "seed": sv,
-                    "seed_in_ci": bool(lo <= sv <= hi) if np.isfinite(sv) else None,
-                    "ratio_to_seed": est / sv if np.isfinite(sv) and sv != 0 else np.nan,
+                    "reference": sv,
+                    "reference_in_ci": bool(lo <= sv <= hi) if np.isfinite(sv) else None,
+                    "ratio_to_reference": est / sv if np.isfinite(sv) and sv != 0 else np.nan,
                     "r2": s["r2"],
                     "r2_dollar": s["r2_dollar"],
                     "oos_r2": s["oos"]["r2"],
