@@ -673,7 +673,12 @@ def _load(env: dict[str, Any], when: str) -> str:
 def markdown(res: dict[str, Any]) -> str:
     env = res["environment"]
     lines = [
-        "# execopt benchmarks",
+        "# execopt benchmarks"
+        + (
+            " — QUICK smoke run (FAST=1): few repeats, small sizes; not the full results"
+            if res["quick"]
+            else ""
+        ),
         "",
         f"Machine: {env['machine']}, {env['cpus']} CPUs, Python {env['python']}; "
         f"{', '.join(f'{k} {v}' for k, v in env['packages'].items())}. "
