@@ -59,7 +59,11 @@ display(
     )
 )
 # %% [markdown]
-# ## Gap, KKT residuals and time, per method and case
+# ## Gap, KKT residuals and time, per method and case (largest N of each case)
+#
+# The table shows the largest N of each case; `tables/solver_comparison.csv` has every N. A
+# method marked n/a does not apply to the case (a convex solver on the concave case, OSQP on a
+# power cone); the note says why.
 
 # %%
 cols = [
@@ -78,9 +82,9 @@ cols = [
     "t_total",
     "reason",
 ]
-shown = human(table, cols)
-save_table(table, "solver_comparison", output_dir, shown=shown)
-display(shown)
+save_table(table, "solver_comparison", output_dir, shown=human(table, cols))
+largest = table[table["N"] == table.groupby("case")["N"].transform("max")]
+display(human(largest, cols))
 
 # %%
 fig = figures.solver_gaps(table)

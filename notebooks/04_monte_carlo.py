@@ -64,7 +64,22 @@ display(
 
 # %%
 result = run_montecarlo(dist, config, parallel)
-SUMMARY = ["description", "unit", "mean", "ci_low", "ci_high", "q_low", "median", "q_high"]
+METRICS = {
+    "cost_optimal": "optimal cost, the draw known in advance ($)",
+    "cost_equal": "TWAP cost ($)",
+    "cost_nominal_plan": "cost of the plan for the point estimate ($)",
+    "reduction_optimal": "saving of the optimum vs TWAP (%)",
+    "reduction_nominal_plan": "saving of the point-estimate plan vs TWAP (%)",
+    "regret_nominal_plan": "regret of the point-estimate plan ($)",
+    "regret_cross_plan": "regret of a plan made for another draw ($)",
+}
+
+
+def _named(summary):
+    return summary.assign(description=summary["metric"].map(METRICS).fillna(summary["metric"]))
+
+
+SUMMARY = ["description", "mean", "ci_low", "ci_high", "q_low", "median", "q_high"]
 SUMMARY_FORMATS = {
     "description": ("metric", "text"),
     "mean": ("mean", "num"),
@@ -74,7 +89,7 @@ SUMMARY_FORMATS = {
     "median": ("median", "num"),
     "q_high": ("97.5 % quantile", "num"),
 }
-summary_shown = human(result.summary, SUMMARY, formats=SUMMARY_FORMATS)
+summary_shown = human(_named(result.summary), SUMMARY, formats=SUMMARY_FORMATS)
 save_table(result.summary, "mc_summary", output_dir, shown=summary_shown)
 save_data(result.draws, "mc_draws", output_dir)
 save_table(result.schedule, "mc_schedule", output_dir)
@@ -88,7 +103,7 @@ display(
 display(summary_shown)
 
 # %% [markdown]
-# ## Distribution of cost and of the reduction vs equal allocation
+# ## Distribution of cost and of the saving vs TWAP
 
 # %%
 fig = figures.mc_distribution(result.draws)
@@ -112,7 +127,7 @@ seed_result = run_montecarlo(
     dataclasses.replace(config, draws=min(config.draws, 400)),
     ParallelConfig(workers=1, progress=False),
 )
-seed_shown = human(seed_result.summary, SUMMARY, formats=SUMMARY_FORMATS)
+seed_shown = human(_named(seed_result.summary), SUMMARY, formats=SUMMARY_FORMATS)
 save_table(seed_result.summary, "mc_summary_reference_constants", output_dir, shown=seed_shown)
 display(seed_shown)
 

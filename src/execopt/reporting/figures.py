@@ -211,7 +211,7 @@ def sensitivity_sweeps(sweeps: pd.DataFrame) -> Figure:
     for ax in axes:
         ax.set_xscale("log")
         ax.set_xlabel("factor on the base value")
-    axes[0].set_ylabel("reduction vs equal allocation (%)")
+    axes[0].set_ylabel("saving vs TWAP (%)")
     axes[1].set_ylabel("lam = marginal cost of the last share ($/share)")
     axes[1].set_yscale("log")
     axes[0].legend(fontsize="small")
@@ -254,16 +254,28 @@ def envelope_check(envelope: pd.DataFrame) -> Figure:
 def mc_distribution(draws: pd.DataFrame) -> Figure:
     """Histograms: cost of each plan across draws, and the reductions vs equal allocation."""
     fig, axes = _fig(1, 2, 11.0, 4.0)
+    names = {
+        "cost_equal": ("TWAP", colour("twap")),
+        "cost_nominal_plan": ("plan for the point estimate", colour("static")),
+        "cost_optimal": ("optimum, draw known", colour("exact")),
+        "reduction_optimal": ("optimum, draw known", colour("exact")),
+        "reduction_nominal_plan": ("plan for the point estimate", colour("static")),
+        "reduction_cross_plan": ("plan for another draw", colour("vwap")),
+    }
     for col in ("cost_equal", "cost_nominal_plan", "cost_optimal"):
         if col in draws:
-            axes[0].hist(draws[col], bins=40, alpha=0.5, label=col)
+            label, c = names[col]
+            axes[0].hist(draws[col], bins=40, alpha=0.5, color=c, label=label)
     axes[0].set_xlabel("cost ($)")
     axes[0].set_ylabel("draws")
+    axes[0].set_title("cost of each plan across draws")
     axes[0].legend(fontsize="small")
     for col in ("reduction_optimal", "reduction_nominal_plan", "reduction_cross_plan"):
         if col in draws:
-            axes[1].hist(draws[col], bins=40, alpha=0.5, label=col)
-    axes[1].set_xlabel("reduction vs equal allocation (%)")
+            label, c = names[col]
+            axes[1].hist(draws[col], bins=40, alpha=0.5, color=c, label=label)
+    axes[1].set_title("saving vs TWAP across draws")
+    axes[1].set_xlabel("saving vs TWAP (%)")
     axes[1].legend(fontsize="small")
     return fig
 
@@ -293,11 +305,16 @@ def stress_costs(table: pd.DataFrame) -> Figure:
     """Per scenario: cost of the nominal plan, of the re-planned optimum and of equal allocation."""
     fig, axes = _fig(1, 1, 10.0, 4.2)
     ax = axes[0]
-    cols = [c for c in ("cost_replanned", "cost_plan", "cost_equal") if c in table]
+    names = {
+        "cost_replanned": ("re-planned optimum", colour("exact")),
+        "cost_plan": ("nominal plan", colour("static")),
+        "cost_equal": ("TWAP", colour("twap")),
+    }
+    cols = [c for c in names if c in table]
     pos = np.arange(len(table))
     width = 0.8 / max(len(cols), 1)
     for i, c in enumerate(cols):
-        ax.bar(pos + i * width, table[c], width, label=c)
+        ax.bar(pos + i * width, table[c], width, color=names[c][1], label=names[c][0])
     ax.set_xticks(pos + 0.4 - width / 2, table["scenario"], rotation=30, ha="right")
     ax.set_ylabel("cost ($)")
     ax.set_title("nominal plan vs re-planned optimum under each stress")
@@ -335,7 +352,7 @@ def audit_reductions(reductions: pd.DataFrame) -> Figure:
     ax.bar(pos + 0.2, reductions["rederived"], 0.4, label="re-derived here")
     ax.set_xticks(pos, reductions["label"], rotation=20, ha="right")
     ax.axhline(0.0, color="black", lw=0.6)
-    ax.set_ylabel("reduction vs equal allocation (%)")
+    ax.set_ylabel("saving vs TWAP (%)")
     ax.legend(fontsize="small")
     return fig
 

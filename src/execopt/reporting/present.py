@@ -45,9 +45,9 @@ def _missing(v: Any) -> bool:
 
 def _sig(v: float, digits: int = 4) -> str:
     """Plain number with up to ``digits`` significant digits and thousands separators."""
-    if v == 0:
-        return "0"
     a = abs(v)
+    if a < 1e-9:  # rounding noise around an exact zero (a true tiny value uses the "sci" kind)
+        return "0"
     if a >= 10 ** (digits - 1):
         return f"{v:,.0f}"
     if a < 1e-4:
@@ -67,6 +67,14 @@ def _usd(v: float) -> str:
     return ("-$" if v < 0 else "$") + s
 
 
+def _note(v: Any, width: int = 90) -> str:
+    """The first sentence of a message, at most ``width`` characters (the CSV keeps it all)."""
+    text = " ".join(str(v).split())
+    text = text.split(": ", 1)[1] if text.split(": ", 1)[0].endswith("Error") else text
+    first = text.split(". ")[0].rstrip(".")
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+
+
 #: Formatters by kind; each takes a finite float (text and bool kinds take the raw value).
 KINDS: dict[str, Callable[[Any], str]] = {
     "usd": _usd,
@@ -83,6 +91,7 @@ KINDS: dict[str, Callable[[Any], str]] = {
     "num": _sig,
     "num2": lambda v: f"{v:,.2f}",
     "text": str,
+    "note": lambda v: _note(v),
     "bool": lambda v: "yes" if bool(v) else "no",
 }
 
@@ -102,7 +111,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "side": ("side", "text"),
     "model": ("model", "text"),
     "parameter": ("parameter", "text"),
-    "reason": ("note", "text"),
+    "reason": ("note", "note"),
     "description": ("description", "text"),
     # costs
     "cost": ("cost ($)", "usd"),
@@ -184,7 +193,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 def fmt(value: Any, kind: str) -> str:
     """Format one value of a ``kind`` (see :data:`KINDS`); missing values are an en dash."""
-    if kind in ("text",):
+    if kind in ("text", "note"):
+        if kind == "note" and not _missing(value):
+            return KINDS["note"](value)
         return "–" if _missing(value) else str(value)
     if kind == "bool":
         return "–" if _missing(value) else KINDS["bool"](value)
@@ -243,7 +254,8 @@ class HumanTable:
         body = "".join(
             "<tr>"
             + "".join(
-                f"<td style='text-align:{'right' if n else 'left'}'>{html.escape(str(c))}</td>"
+                f"<td style='text-align:{'right;white-space:nowrap' if n else 'left'}'>"
+                f"{html.escape(str(c))}</td>"
                 for c, n in zip(row, self.numeric, strict=True)
             )
             + "</tr>"
@@ -291,5 +303,5 @@ def human(
     for c in cols:
         header, kind = (formats or {}).get(c) or COLUMNS.get(c) or _default(c, df[c])
         out[header] = [fmt(v, kind) for v in df[c].tolist()]
-        numeric.append(kind not in ("text", "bool"))
+        numeric.append(kind not in ("text", "note", "bool"))
     return HumanTable(pd.DataFrame(out), numeric, caption)
