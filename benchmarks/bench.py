@@ -15,9 +15,9 @@ Sections (each a table; all times are medians over the repeat count shown, wall 
    to the exact optimum is reported as it is);
 7. peak memory (``ru_maxrss`` of the process; ``tracemalloc`` peaks of two calls);
 8. the objective of every method for CRWV / FROG / SOUN at S = 10,000, with and without a
-   1,000-share cap (the seed's constant parameters), and the SOUN power law.
+   1,000-share cap (the reference document's constant parameters), and the SOUN power law.
 
-The targets of the issue are printed beside the measurements with MET or MISSED; nothing here is
+The performance targets set for the toolkit are printed beside the measurements with MET or MISSED; nothing here is
 tuned to pass them. The time-varying instances use a synthetic U-shaped depth profile (deep books
 at the open and the close), not fitted data. Results go to ``reports/bench/bench.json`` and
 ``bench.md`` (``--out-dir`` to change). ``--quick`` is a smoke run (few repeats, small sizes,
@@ -52,7 +52,7 @@ __all__ = ["SECTIONS", "TARGETS", "main", "run"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: The issue's targets: (what, limit, unit, comparison).
+#: The performance targets: (what, limit, unit, comparison).
 TARGETS: dict[str, tuple[str, float, str]] = {
     "exact_vs_osqp": (
         "eo.solve exact at least 20x faster than OSQP direct (setup+solve)",
@@ -74,7 +74,7 @@ SECTIONS = {
     "5": "5 · scaling with N",
     "6": "6 · baselines: SLSQP and differential evolution",
     "7": "7 · peak memory",
-    "8": "8 · objectives of every method: seed presets, S = 10,000",
+    "8": "8 · objectives of every method: reference presets, S = 10,000",
 }
 
 #: Per-cell time budget of the scaling section, seconds (a cell estimated above it is skipped).
@@ -94,7 +94,7 @@ def depth(N: int, amplitude: float = AMPLITUDE) -> np.ndarray:
 
 
 def quadratic_tv(N: int, jitter: np.ndarray | None = None) -> eo.QuadraticImpact:
-    """CRWV's seed constants divided by the depth profile (time-varying ``a_t, b_t``)."""
+    """CRWV's reference constants divided by the depth profile (time-varying ``a_t, b_t``)."""
     d = depth(N)
     a, b = 0.024 / d, 0.0012 / d
     if jitter is not None:
@@ -661,7 +661,7 @@ def tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
         for sec in ("1", "2", "3", "4"):
             if key in res[sec].get("target", {}):
                 targets.append([text, res[sec]["target"][key]])
-    out.append(("targets of the issue", ["target", "verdict"], targets))
+    out.append(("performance targets", ["target", "verdict"], targets))
     return out
 
 
@@ -673,7 +673,12 @@ def _load(env: dict[str, Any], when: str) -> str:
 def markdown(res: dict[str, Any]) -> str:
     env = res["environment"]
     lines = [
-        "# execopt benchmarks",
+        "# execopt benchmarks"
+        + (
+            " — QUICK smoke run (FAST=1): few repeats, small sizes; not the full results"
+            if res["quick"]
+            else ""
+        ),
         "",
         f"Machine: {env['machine']}, {env['cpus']} CPUs, Python {env['python']}; "
         f"{', '.join(f'{k} {v}' for k, v in env['packages'].items())}. "

@@ -40,7 +40,7 @@ from execopt.execution import POLICIES, compare, make_policy, simulate
 __all__ = ["TARGETS", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The issue's targets: seconds for a full adaptive backtest, milliseconds for p99 latency.
+#: The performance targets: seconds for a full adaptive backtest, milliseconds for p99 latency.
 TARGETS = {"backtest_s": 10.0, "latency_p99_ms": 100.0}
 
 

@@ -12,7 +12,7 @@ replicates, and a 30-minute rolling profile), reporting wall time per stage and 
 Target: read + validate + fit <= 5 s and <= 1 GB.
 
 Part 2 (analysis, :func:`analyse`): the fitted whole-day parameters with CIs for both sides,
-their comparison with the seed's FROG constants, the per-minute profile's shape, and, for
+their comparison with the reference document's FROG constants, the per-minute profile's shape, and, for
 S = 1,000 / 10,000 / 50,000 shares, the optimal schedule under the fitted time-varying profile
 against equal allocation, both priced by walking each minute's actual book (censoring
 reported), with the exact optimum over the real book curves as the oracle.
@@ -33,7 +33,10 @@ from typing import Any
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SEED_FROG = {"a": 0.018, "b": 0.0009}  # dollars per share, dollars per share^2 (seed study)
+SEED_FROG = {
+    "a": 0.018,
+    "b": 0.0009,
+}  # dollars per share, dollars per share^2 (the reference framework document)
 SHARES = (1_000, 10_000, 50_000)
 N = 390
 

@@ -6,7 +6,7 @@ Sections (wall clock on this machine; nothing is tuned to pass the target):
    ``eo.solve_batch``: in process (``workers=1``) and on a local Dask cluster of 2 worker
    processes (cluster start-up reported apart from compute). The parameter distribution is the
    snapshot bootstrap of the profile fitted on a seeded synthetic FROG book (its build time is
-   reported too). Target of the issue: 10,000 draws x 390 periods in <= 30 s. The two runs must
+   reported too). Performance target: 10,000 draws x 390 periods in <= 30 s. The two runs must
    give the same bytes (checked and printed).
 2. ``eo.solve_batch`` alone on one 10,000 x 390 batch (the kernel's throughput).
 3. Each study end to end: sensitivity, stress on parameters, stress in the simulator (40 runs of
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-#: The issue's Monte Carlo target, seconds for 10,000 draws x 390 periods.
+#: The Monte Carlo performance target, seconds for 10,000 draws x 390 periods.
 MC_TARGET_S = 30.0
 
 

@@ -2,7 +2,7 @@
 
 The evidence behind :data:`execopt.solvers.conic.SCS_SCALE`. For each model (per-share power law,
 quadratic), ``--instances`` random problems are drawn once (seeded): N from {30, 100, 390, 1,000},
-log-normal time-varying impact around the seed's constants, no caps or caps of 1.5x / 3x the
+log-normal time-varying impact around the reference document's constants, no caps or caps of 1.5x / 3x the
 equal split, S from 20 % to 100 % of 500 shares a period. Each is solved by ``eo.solve(p, "scs")``
 with every candidate scale (a cache hit: compile time excluded), and the table gives SCS's
 iterations and solve time summed over the instances, with the worst relative gap to the exact

@@ -21,9 +21,9 @@ from IPython.display import Markdown, display
 
 from execopt.reporting import figures
 from execopt.reporting.artifacts import save_figure, save_table, write_finding
+from execopt.reporting.present import human
 from execopt.studies import SolverComparisonConfig, run_solver_comparison
 
-pd.set_option("display.precision", 3)
 config = dataclasses.replace(SolverComparisonConfig(), seed=seed)
 if fast:
     config = config.fast()
@@ -51,11 +51,19 @@ else:
         ],
         ignore_index=True,
     ).sort_values(["case", "N", "method"], kind="stable", ignore_index=True)
-display(Markdown(f"**Config:** {config}"))
-save_table(table, "solver_comparison", output_dir)
-
+display(
+    Markdown(
+        f"**Cases:** {', '.join(config.cases)}; **N:** {', '.join(f'{n:,}' for n in config.sizes)}; "
+        f"**methods:** {', '.join(config.methods)}; differential evolution limited to "
+        f"{config.de_time_limit:g} s per run and N ≤ {config.de_max_periods:,}; random seed {config.seed}."
+    )
+)
 # %% [markdown]
-# ## Gap, KKT residuals and time, per method and case
+# ## Gap, KKT residuals and time, per method and case (largest N of each case)
+#
+# The table shows the largest N of each case; `tables/solver_comparison.csv` has every N. A
+# method marked n/a does not apply to the case (a convex solver on the concave case, OSQP on a
+# power cone); the note says why.
 
 # %%
 cols = [
@@ -74,12 +82,14 @@ cols = [
     "t_total",
     "reason",
 ]
-table[cols]
+save_table(table, "solver_comparison", output_dir, shown=human(table, cols))
+largest = table[table["N"] == table.groupby("case")["N"].transform("max")]
+display(human(largest, cols))
 
 # %%
 fig = figures.solver_gaps(table)
 save_figure(fig, "solver_gaps", output_dir)
-fig
+display(fig)
 
 # %% [markdown]
 # ## Time split (largest N) and scaling in N
@@ -87,12 +97,12 @@ fig
 # %%
 fig = figures.solver_time_split(table)
 save_figure(fig, "solver_time_split", output_dir)
-fig
+display(fig)
 
 # %%
 fig = figures.solver_scaling(table)
 save_figure(fig, "solver_scaling", output_dir)
-fig
+display(fig)
 
 # %%
 ok = table[table["rel_gap"].notna() & (table["method"] != "de") & (table["case"] != "concave")]

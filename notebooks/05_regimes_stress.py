@@ -18,12 +18,12 @@ output_dir = "reports/_scratch"
 import dataclasses
 
 import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 
 from execopt.execution.regimes import GarchRegimes
 from execopt.reporting import figures, tables
 from execopt.reporting.artifacts import note_data, save_figure, save_table, write_finding
+from execopt.reporting.present import human
 from execopt.studies import (
     ParallelConfig,
     SimStressConfig,
@@ -32,23 +32,28 @@ from execopt.studies import (
     run_stress,
 )
 
-pd.set_option("display.precision", 4)
 config = dataclasses.replace(StressConfig(), seed=seed)
 config = config.fast() if fast else config
 stress, timings = run_stress(config)
-save_table(stress, "stress", output_dir)
+stress_shown = human(
+    stress,
+    ["scenario", "feasible", "cost_replanned", "cost_plan", "cost_equal", "regret_pct",
+     "unfilled_shares", "over_cap_shares", "var95_plan", "description"],
+)  # fmt: skip
+save_table(stress, "stress", output_dir, shown=stress_shown)
 display(
     Markdown(
-        f"**Config:** {config.stock}, S = {config.shares:,.0f}, risk aversion {config.risk_aversion}; "
-        f"{len(stress)} scenarios in {timings['total']:.2f} s"
+        f"**Problem:** {config.stock}, S = {config.shares:,.0f} shares, risk aversion "
+        f"{config.risk_aversion:g} per dollar; {len(stress)} scenarios in {timings['total']:.2f} s. "
+        "Regret is what the nominal plan costs above the optimum re-planned for the stressed day."
     )
 )
-stress
+display(stress_shown)
 
 # %%
 fig = figures.stress_costs(stress)
 save_figure(fig, "stress_costs", output_dir)
-fig
+display(fig)
 
 # %% [markdown]
 # ## Policies in the simulator on stressed synthetic books
@@ -56,9 +61,21 @@ fig
 # %%
 sim_config = dataclasses.replace(SimStressConfig(), seed=seed)
 sim_config = sim_config.fast() if fast else sim_config
-sim = run_sim_stress(sim_config, ParallelConfig(workers=1 if fast else 2))
-save_table(sim, "sim_stress", output_dir)
-sim
+sim = run_sim_stress(sim_config, ParallelConfig(workers=1 if fast else 2, progress=False))
+sim_shown = human(
+    sim,
+    ["scenario", "policy", "cost", "saving_vs_twap_pct", "fill_rate", "beyond_depth", "max_child",
+     "share_high_regime", "buffer_saving"],
+)  # fmt: skip
+save_table(sim, "sim_stress", output_dir, shown=sim_shown)
+display(
+    Markdown(
+        "Savings are against TWAP on the same stressed book: a saving > 0 means cheaper than TWAP. "
+        "*Saved by regime buffers* compares the adaptive policy with the same policy using fixed "
+        "buffers: > 0 when the regime-dependent buffers saved money."
+    )
+)
+display(sim_shown)
 
 # %% [markdown]
 # ## GARCH(1,1) volatility regimes on the FROG day
@@ -78,10 +95,15 @@ display(
         f"beta = {garch.beta_:.3f}, long-run one-minute vol {garch.long_run_vol_:.2e}, converged {garch.converged_}."
     )
 )
-display(regime_share.rename("percent of minutes").to_frame())
+display(
+    human(
+        regime_share.rename("share").rename_axis("regime").reset_index(),
+        formats={"regime": ("volatility regime", "text"), "share": ("minutes (%)", "pct")},
+    )
+)
 fig = figures.garch_volatility(vol)
 save_figure(fig, "garch_volatility", output_dir)
-fig
+display(fig)
 
 # %%
 st = stress.set_index("scenario")

@@ -15,15 +15,14 @@ output_dir = "reports/_scratch"
 
 # %%
 # %matplotlib inline
-import pandas as pd
 from IPython.display import Markdown, display
 
 from execopt.execution import simulate
 from execopt.execution.policies import POLICIES, make_policy
 from execopt.reporting import figures, tables
 from execopt.reporting.artifacts import note_data, save_figure, save_table, write_finding
+from execopt.reporting.present import human
 
-pd.set_option("display.precision", 4)
 book, source, path = tables.frog_day(data_path, seed)
 if path is not None:
     note_data(path, output_dir)
@@ -46,8 +45,20 @@ results = {
 
 # %%
 table = tables.backtest_table(results)
-save_table(table, "backtest", output_dir)
-table
+shown = human(
+    table,
+    ["S", "policy", "cost", "shortfall_bps", "vs_twap_pct", "vs_vwap_pct", "oracle_capture",
+     "fill_rate", "latency_p50_ms", "latency_p99_ms"],
+)  # fmt: skip
+save_table(table, "backtest", output_dir, shown=shown)
+display(
+    Markdown(
+        "Cost is against each period's mid; the shortfall is against the arrival mid, in basis "
+        "points of the order's notional. Savings are against TWAP and VWAP on the same day: a "
+        "saving > 0 means cheaper. The oracle sees every future book: an upper bound, not a policy."
+    )
+)
+display(shown)
 
 # %% [markdown]
 # ## Cumulative cost through the day
@@ -67,7 +78,7 @@ for S in sizes:
 # %%
 fig = figures.oracle_capture(table[table["policy"] != "oracle"])
 save_figure(fig, "oracle_capture", output_dir)
-fig
+display(fig)
 
 # %%
 t = table[table["S"] == 5_000].set_index("policy")

@@ -21,10 +21,11 @@ output_dir = "reports/_scratch"
 import os
 
 import pandas as pd
-from IPython.display import display
+from IPython.display import Markdown, display
 
 from execopt.reporting import figures
 from execopt.reporting.artifacts import save_figure, save_table, write_finding
+from execopt.reporting.present import human
 from execopt.studies.suite.self_validation import self_validation_runs, summarize
 
 output_dir = os.path.abspath(output_dir)
@@ -36,20 +37,40 @@ runs = pd.concat(
     ignore_index=True,
 )
 summary = summarize(runs)
-save_table(summary, "self_validation", output_dir)
-save_table(runs, "self_validation_runs", output_dir)
+FORMATS = {
+    "instances": ("instances", "int"),
+    "pass_rate": ("pass rate (of applicable)", "fraction_pct"),
+    "worst_rel_gap": ("worst relative gap", "sci"),
+    "worst_gap_bps": ("worst gap (bp of notional)", "sci"),
+    "median_seconds": ("median time (ms)", "seconds_as_ms"),
+    "seconds": ("time (ms)", "seconds_as_ms"),
+    "id": ("instance", "text"),
+    "family": ("family", "text"),
+    "periods": ("N", "int"),
+    "gap_bps": ("gap (bp of notional)", "sci"),
+    "max_violation": ("largest violation (shares)", "sci"),
+}
+summary_shown = human(
+    summary,
+    ["method", "instances", "applicable", "passed", "failed", "n_a", "pass_rate", "worst_rel_gap",
+     "worst_gap_bps", "median_seconds"],
+    formats=FORMATS,
+)  # fmt: skip
+save_table(summary, "self_validation", output_dir, shown=summary_shown)
+save_table(runs, "self_validation_runs", output_dir, shown=human(runs, formats=FORMATS))
 fig = figures.validation_summary(runs)
 save_figure(fig, "self_validation_gaps", output_dir)
-display(summary)
-fig
+display(summary_shown)
+display(fig)
 
 # %% [markdown]
 # ## Every run that did not pass
 
 # %%
 failed = runs[runs["status"] == "fail"]
-save_table(failed, "failures", output_dir)
-failed
+failed_shown = human(failed, formats=FORMATS)
+save_table(failed, "failures", output_dir, shown=failed_shown)
+display(failed_shown if len(failed) else Markdown("Every applicable run passed."))
 
 # %%
 write_finding(

@@ -29,7 +29,7 @@ EXPECTED = [
     "03_sensitivity",
     "04_monte_carlo",
     "05_regimes_stress",
-    "06_seed_claims_audit",
+    "06_reference_claims_audit",
     "07_dynamic_execution",
     "08_solver_validation",
 ]

@@ -303,7 +303,7 @@ def test_simulator_stress_on_a_drought() -> None:
     t = run_sim_stress(cfg, IN_PROCESS).set_index(["scenario", "policy"])
     assert len(t) == 4
     assert (t["fill_rate"] == 1.0).all()  # the close forces the remainder
-    assert_allclose(t.xs("twap", level="policy")["cost_vs_twap_pct"], 0.0)
+    assert_allclose(t.xs("twap", level="policy")["saving_vs_twap_pct"], 0.0)
     twap = t.xs("twap", level="policy")["cost"]
     assert twap["afternoon drought x0.2"] > twap["baseline"]  # thinner books cost more
 

@@ -1,7 +1,7 @@
 """Pieces shared by the commands: problem options, the parameter file, the schedule CSV format.
 
 Problem options (:func:`add_problem_arguments`, :func:`problem_from_args`)
-    ``--stock`` picks a seed preset (:mod:`execopt.presets`); ``--params FILE.json`` gives the
+    ``--stock`` picks a reference preset (:mod:`execopt.presets`); ``--params FILE.json`` gives the
     parameters instead; ``--shares``, ``--cap``, ``--periods`` and ``--model`` complete the problem.
 
 Parameter file (:func:`read_params`)
@@ -64,7 +64,7 @@ def add_problem_arguments(p: argparse.ArgumentParser, *, periods_help: str) -> N
     g.add_argument(
         "--stock",
         metavar="TICKER",
-        help="seed preset: CRWV, FROG or SOUN (quadratic); SOUN also has a power law. "
+        help="reference preset: CRWV, FROG or SOUN (quadratic); SOUN also has a power law. "
         "Optional with --params (then only a label).",
     )
     g.add_argument(
@@ -178,13 +178,13 @@ def problem_from_args(args: argparse.Namespace, *, periods: int | None = None) -
         kind = args.model or "quadratic"
         if stock not in presets.QUADRATIC:
             raise InputError(
-                f"unknown stock {args.stock!r}: the seed presets are {', '.join(presets.STOCKS)}; "
+                f"unknown stock {args.stock!r}: the reference presets are {', '.join(presets.STOCKS)}; "
                 "for another stock give its parameters with --params FILE.json."
             )
         if kind == "power":
             if stock not in presets.POWER:
                 raise InputError(
-                    f"no power-law preset for {stock}: the seed states a power law for "
+                    f"no power-law preset for {stock}: the reference document states a power law for "
                     f"{', '.join(presets.POWER)} (buy side) only. Use --model quadratic, or give "
                     'the power law with --params FILE.json ({"model": "power", "params": '
                     '{"gamma": ..., "delta": ...}}).'

@@ -200,7 +200,9 @@ def run(args: argparse.Namespace) -> int:
                 args.orders / f"orders_{name}.csv", index=False
             )
     if args.plot is not None:
-        _plot(args.plot, results)
+        from execopt.reporting.plots import plot_backtest
+
+        plot_backtest(args.plot, results)
     doc = _document(args, source, results, table, t_read, t_total)
     doc["data_validation"] = validation_doc(book.validation, args.max_drop)
     if previous is not None:
@@ -333,26 +335,3 @@ def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
         if name == "vwap" and "profile_source" in res.info:
             out.print(Text(f"vwap volume profile: {res.info['profile_source']}"))
     out.print(Text(f"done in {doc['seconds']['total']:.2f} s"))
-
-
-def _plot(path: Path, results: dict[str, SimResult]) -> None:
-    """Cumulative shares filled and cumulative cost through the day, one line per policy."""
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 6.5))
-    ax1, ax2 = fig.subplots(2, 1, sharex=True)
-    for name, res in results.items():
-        f = res.fills
-        style = "--" if name == "oracle" else "-"
-        ax1.plot(f["period"], np.cumsum(f["filled"]), style, label=name)
-        ax2.plot(f["period"], np.cumsum(f["cost_vs_mid"]), style, label=name)
-    ax1.set_ylabel("shares filled (cumulative)")
-    ax2.set_ylabel("cost vs period mid, $ (cumulative)")
-    ax2.set_xlabel("minute of the session")
-    ax1.legend(loc="upper left", fontsize=8)
-    first = next(iter(results.values()))
-    ax1.set_title(f"{first.symbol}: {first.side} {first.shares:,.0f} shares")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from execopt.data.book import BookSeries
     from execopt.impact.profiles import ImpactProfile
 
-__all__ = ["PRESET_NAMES", "load_book", "plot_fit", "register", "run"]
+__all__ = ["PRESET_NAMES", "load_book", "register", "run"]
 
 #: Synthetic presets accepted in place of a path (``execopt.data.synthetic_book``).
 PRESET_NAMES = ("CRWV", "FROG", "SOUN")
@@ -207,6 +207,8 @@ def run(args: argparse.Namespace) -> int:
         args.json_out.write_text(dumps_fit_json(doc) + "\n", encoding="utf-8")
         files["fit JSON"] = str(args.json_out)
     if args.plot is not None:
+        from execopt.reporting.plots import plot_fit
+
         plot_fit(args.plot, book, profiles)
         files["plot"] = str(args.plot)
     if args.json:
@@ -339,53 +341,3 @@ def _print_human(
         )
     for what, path in files.items():
         out.print(Text(f"wrote {what}: {path}"))
-
-
-# ----------------------------------------------------------------------------- plot
-def plot_fit(path: Path, book: BookSeries, profiles: dict[str, ImpactProfile]) -> None:
-    """Write a PNG: the per-minute parameters over the day, and fitted vs walked slippage.
-
-    Top row: each profile parameter (``a_t``, ``b_t`` or ``gamma_t``) by minute with the
-    whole-day value dashed. Bottom: per-share slippage ``c(x)/x`` of the walked books (median
-    and 10-90 % band over minutes, censored sizes excluded) against the fitted whole-day models.
-    """
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    from execopt.impact.bookwalk import check_side, walk_book
-
-    first = next(iter(profiles.values()))
-    side = check_side(first.side)
-    panels = [
-        (m, n) for m, p in profiles.items() for n in p.params if not (m == "power" and n == "delta")
-    ]
-    fig = Figure(figsize=(11, 3.0 * (len(panels) + 1)), layout="constrained")
-    axes = fig.subplots(len(panels) + 1, 1)
-    hours = first.minute_of_day / 60.0
-    for ax, (m, name) in zip(axes[:-1], panels, strict=True):
-        prof = profiles[m]
-        ax.plot(hours, prof.params[name], lw=1.4, label=f"{name}_t ({prof.method})")
-        ax.axhline(prof.whole_day.params_[name], color="grey", ls="--", lw=1, label="whole day")
-        ax.set_ylabel(f"{name} ({_UNITS[name]})")
-        ax.set_title(f"{book.symbol} {side}: {m} {name}_t by minute")
-        ax.legend(loc="best", fontsize="small")
-    axes[-2].set_xlabel("local time (hours)")
-    ax = axes[-1]
-    x = first.whole_day.sizes_
-    walk = walk_book(book, x, side)
-    with np.errstate(invalid="ignore"):
-        per_share = walk.cost / x[None, :]
-    ok = np.isfinite(per_share).sum(axis=0) > 0
-    q = np.full((3, x.shape[0]), np.nan)
-    q[:, ok] = np.nanpercentile(per_share[:, ok], [10, 50, 90], axis=0)
-    ax.fill_between(x, q[0], q[2], color="tab:grey", alpha=0.3, label="walked, 10-90 % of minutes")
-    ax.plot(x, q[1], color="black", lw=1.6, label="walked, median")
-    for m, prof in profiles.items():
-        ax.plot(x, prof.whole_day.model_.cost(x) / x, lw=1.4, label=f"{m} fit (whole day)")
-    ax.set_xscale("log")
-    ax.set_xlabel("order size x (shares)")
-    ax.set_ylabel("slippage c(x)/x ($/share)")
-    ax.set_title("fitted vs walked cost per share")
-    ax.legend(loc="best", fontsize="small")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)

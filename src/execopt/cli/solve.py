@@ -171,7 +171,9 @@ def run(args: argparse.Namespace) -> int:
         write_schedule(args.out, solutions[chosen].schedule)
         files["schedule"] = str(args.out)
     if args.plot is not None and solutions:
-        plot_schedules(args.plot, spec, solutions)
+        from execopt.reporting.plots import plot_schedules
+
+        plot_schedules(args.plot, spec.problem, solutions, f"{spec.stock} {spec.model}")
         files["plot"] = str(args.plot)
     doc = {
         "command": "solve",
@@ -320,43 +322,3 @@ def _print_human(
     for kind, path in doc["files"].items():
         what = f"schedule ({doc['schedule_method']})" if kind == "schedule" else kind
         out.print(Text(f"wrote {what}: {path}"))
-
-
-# ----------------------------------------------------------------------------- plot
-def plot_schedules(path: Path, spec: ProblemSpec, solutions: dict[str, Solution]) -> None:
-    """Write a PNG: every method's schedule (top) and the exact marginal cost against lam."""
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    p = spec.problem
-    t = np.arange(p.periods)
-    fig = Figure(figsize=(10, 6.5), layout="constrained")
-    ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    for m, sol in solutions.items():
-        if m == "exact":
-            ax.step(t, sol.schedule, where="mid", color="black", lw=2.6, label="exact", zorder=3)
-        elif m == "de":  # noisy: keep it behind the others
-            ax.step(t, sol.schedule, where="mid", lw=0.8, alpha=0.35, label=m, zorder=1)
-        else:
-            ax.step(t, sol.schedule, where="mid", lw=1.0, label=m, zorder=4)
-    if p.capped:
-        ax.step(t, p.upper, where="mid", color="grey", ls="--", lw=1, label="cap u_t")
-    ax.set_ylabel("shares per period")
-    ax.set_title(
-        f"{spec.stock} {spec.model}: S = {p.shares:,.0f} shares over N = {p.periods} periods"
-    )
-    ax.legend(loc="best", fontsize="small", ncols=2)
-    ex = solutions.get("exact")
-    if ex is not None and np.isfinite(ex.lam):
-        g = np.broadcast_to(p.impact.marginal(ex.schedule), (p.periods,))
-        ax2.plot(t, g, color="black", lw=1.6, label="c′_t(x_t), exact schedule")
-        twap = p.equal_allocation()
-        if np.all(twap <= p.upper):
-            g_eq = np.broadcast_to(p.impact.marginal(twap), (p.periods,))
-            ax2.plot(t, g_eq, color="tab:blue", lw=1.0, label="c′_t(S/N), equal allocation")
-        ax2.axhline(ex.lam, color="tab:red", ls=":", label=f"lam = ${ex.lam:.5g}/share")
-        ax2.legend(loc="best", fontsize="small")
-    ax2.set_ylabel("marginal cost ($/share)")
-    ax2.set_xlabel("period t")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)

@@ -4,7 +4,7 @@ Examples
 --------
 ::
 
-    execopt study audit --fast                       # the seed-claims audit
+    execopt study audit --fast                       # the reference-claims audit
     execopt study montecarlo --stock FROG --draws 10000 --workers 2 --json
     execopt study montecarlo --source real --scheduler tcp://10.0.0.5:8786
     execopt study solvers --fast --out results/      # CSV and JSON in results/
@@ -12,8 +12,9 @@ Examples
     execopt study stress --stock FROG
 
 Studies: ``montecarlo`` (parameter uncertainty; ``--source synthetic`` bootstraps the profile
-fitted on a seeded synthetic book, ``real`` the real FROG day, ``seed`` the seed's constants with
-an assumed error), ``sensitivity``, ``stress``, ``solvers`` (every method on every problem class)
+fitted on a seeded synthetic book, ``real`` the real FROG day, ``reference`` the constants of the
+reference framework document, a short external brief that proposed this execution framework,
+with an assumed error; ``seed`` is the older name of ``reference``), ``sensitivity``, ``stress``, ``solvers`` (every method on every problem class)
 and ``audit``. ``--fast`` runs the CI-sized version of each. Only ``montecarlo`` runs on Dask:
 ``--workers K`` starts a local cluster of K processes (default: one per core; 1 runs in
 process), ``--scheduler ADDR`` uses an existing one. For one seed, its ``--json`` output is
@@ -51,9 +52,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="root seed (default 0)")
     p.add_argument(
         "--source",
-        choices=("synthetic", "real", "seed"),
+        choices=("synthetic", "real", "reference", "seed"),
         default="synthetic",
-        help="montecarlo: where the parameter distribution comes from (default synthetic)",
+        help="montecarlo: where the parameter distribution comes from: synthetic (default), "
+        "real, or reference (the reference framework document's constants; 'seed' is an alias)",
     )
     p.add_argument(
         "--n-boot", type=int, default=200, metavar="B", help="bootstrap replicates (default 200)"
@@ -108,7 +110,7 @@ def _montecarlo(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any
         config = config.fast()
     dist: ParameterDistribution
     validation = None
-    if args.source == "seed":
+    if args.source in ("reference", "seed"):
         dist = seed_distribution(args.stock, config.periods)
     else:
         n_boot = min(args.n_boot, 40) if args.fast else args.n_boot
@@ -260,7 +262,7 @@ def _print(name: str, doc: dict[str, Any], tables: dict[str, Any]) -> None:
     elif name == "audit":
         c.print(
             table(
-                "Seed-claims audit",
+                "Reference-claims audit",
                 ["claim", "claimed", "re-derived", "verdict"],
                 (
                     [r.claim, r.value_claimed, r.value_rederived, r.verdict]
@@ -307,14 +309,14 @@ def _print(name: str, doc: dict[str, Any], tables: dict[str, Any]) -> None:
         c.print(
             table(
                 "Policies replayed on stressed synthetic books (simulator)",
-                ["scenario", "policy", ("cost $", "right"), ("vs TWAP %", "right"),
+                ["scenario", "policy", ("cost $", "right"), ("saving vs TWAP %", "right"),
                  ("fill %", "right"), ("beyond depth", "right"), ("max child", "right"),
-                 ("high-vol share", "right"), ("buffer effect $", "right")],
+                 ("high-vol share", "right"), ("saved by buffers $", "right")],
                 (
                     [r.scenario, r.policy, fmt_float(r.cost, ".2f"),
-                     fmt_float(r.cost_vs_twap_pct, "+.2f"), fmt_float(100 * r.fill_rate, ".1f"),
+                     fmt_float(r.saving_vs_twap_pct, "+.2f"), fmt_float(100 * r.fill_rate, ".1f"),
                      fmt_float(r.beyond_depth, ".0f"), fmt_float(r.max_child, ".0f"),
-                     fmt_float(r.share_high_regime, ".2f"), fmt_float(r.buffer_effect, "+.2f")]
+                     fmt_float(r.share_high_regime, ".2f"), fmt_float(r.buffer_saving, "+.2f")]
                     for r in s.itertuples()
                 ),
             )

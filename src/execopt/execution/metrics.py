@@ -2,8 +2,8 @@
 
 Per order (:func:`compare`): realised cost against each period's mid (dollars), implementation
 shortfall against the arrival mid (dollars and basis points of ``S`` times the arrival mid,
-unfilled shares marked at the final mid), cost reduction against TWAP and VWAP (percent of their
-cost), the share of the oracle's saving over TWAP that a policy captures
+unfilled shares marked at the final mid), the saving against TWAP and VWAP (percent of their
+cost; the toolkit's one sign convention: a saving > 0 means cheaper than the reference), the share of the oracle's saving over TWAP that a policy captures
 (``(C_twap - C) / (C_twap - C_oracle)``), fill rate, and decision latency p50/p99 (milliseconds).
 
 Over many orders or days (:func:`savings_stats`): the distribution of savings, their Sharpe
@@ -44,8 +44,9 @@ def compare(results: Mapping[str, SimResult]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by policy: ``cost``, ``shortfall``, ``shortfall_bps``, ``vs_twap_pct``,
-        ``vs_vwap_pct``, ``oracle_capture`` (fraction), ``fill_rate``, ``filled``,
+        Indexed by policy: ``cost``, ``shortfall``, ``shortfall_bps``, ``vs_twap_pct`` and
+        ``vs_vwap_pct`` (savings in percent of the benchmark's cost: > 0 means cheaper than
+        the benchmark), ``oracle_capture`` (fraction), ``fill_rate``, ``filled``,
         ``beyond_depth``, ``latency_p50_ms``, ``latency_p99_ms``, ``halted_periods``,
         ``skipped_periods``.
     """

@@ -218,7 +218,7 @@ class ExponentialKernel(Kernel):
     Examples
     --------
     >>> k = ExponentialKernel(strength=1e-5, half_life=30.0)
-    >>> float(k.values(31)[30] / k.values(1)[0])
+    >>> round(float(k.values(31)[30] / k.values(1)[0]), 12)
     0.5
     """
 

@@ -1,6 +1,6 @@
 """Participation caps: the largest child order per period, from volume and volatility.
 
-The seed's rule is ``u_t = min(rate * volume, max_order)``: never more than ``rate`` (10 %) of
+The reference document's rule is ``u_t = min(rate * volume, max_order)``: never more than ``rate`` (10 %) of
 the volume the market trades in a period, and never more than ``max_order`` (1,000) shares at
 once. :func:`participation_caps` computes it per period and can scale it down where volatility
 is high:
@@ -85,9 +85,9 @@ def participation_caps(
     volume : array_like (N,) or (D, N)
         Shares traded per period; with ``D`` days the average over days is used.
     rate : float
-        Participation rate, ``0 < rate <= 1`` (the seed: 10 %).
+        Participation rate, ``0 < rate <= 1`` (the reference document: 10 %).
     max_order : float
-        Largest child order, shares, ``> 0`` (the seed: 1,000; ``inf`` for none).
+        Largest child order, shares, ``> 0`` (the reference document: 1,000; ``inf`` for none).
     volatility : array_like (N,), optional
         Per-period volatility; when given, caps are multiplied by :func:`volatility_factor`.
     vol_factor : float

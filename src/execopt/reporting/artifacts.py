@@ -14,10 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from execopt.reporting.present import HumanTable
 
 __all__ = ["note_data", "save_data", "save_figure", "save_table", "sha256", "write_finding"]
 
@@ -53,13 +56,24 @@ def save_figure(fig: Any, name: str, output_dir: str | Path) -> list[Path]:
 
 
 def save_table(
-    df: pd.DataFrame, name: str, output_dir: str | Path, *, floatfmt: str = ".6g"
+    df: pd.DataFrame,
+    name: str,
+    output_dir: str | Path,
+    *,
+    shown: HumanTable | None = None,
 ) -> list[Path]:
-    """Save a tidy table as CSV and Markdown; return the paths."""
+    """Save a tidy table as CSV (full precision, machine column names) and Markdown; return the
+    paths.
+
+    The Markdown is ``shown`` (the table formatted for people by
+    :func:`~execopt.reporting.present.human`) when given, else :func:`human` of ``df``.
+    """
+    from execopt.reporting.present import human
+
     d = _dir(output_dir, "tables")
     csv, md = d / f"{name}.csv", d / f"{name}.md"
     df.to_csv(csv, index=False)
-    md.write_text(df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+    md.write_text((shown if shown is not None else human(df)).to_markdown() + "\n")
     return [csv, md]
 
 

@@ -109,24 +109,93 @@ def provenance(root: Path, parameters: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _display_path(path: str, data_path: str) -> str:
+    """A data file as a reader should see it: relative to the data folder, never a local path."""
+    p = Path(path)
+    for root in (data_path, os.environ.get("EXECOPT_DATA", "")):
+        if root:
+            try:
+                return "$EXECOPT_DATA/" + p.resolve().relative_to(Path(root).resolve()).as_posix()
+            except ValueError:
+                pass
+    return p.name
+
+
+def _data_label(data_path: str) -> str:
+    return "a real data folder (EXECOPT_DATA)" if data_path else "none: synthetic data only"
+
+
 def _provenance_html(prov: dict[str, Any], data_files: list[dict[str, str]]) -> str:
+    """The provenance block at the foot of a page: tables a person can read, no dict dumps."""
+    e = html.escape
+    params = prov["parameters"]
+    data_path = str(params.get("data_path", ""))
+    shown_params = {
+        **{k: v for k, v in params.items() if k not in ("data_path", "output_dir")},
+        "real data": params.get("data_label") or _data_label(data_path),
+    }
+    shown_params.pop("data_label", None)
     rows = (
         "".join(
-            f"<tr><td>{html.escape(d['path'])}</td><td><code>{d['sha256']}</code></td></tr>"
+            f"<tr><td>{e(d['shown'] if 'shown' in d else _display_path(d['path'], data_path))}</td>"
+            f"<td><code>{d['sha256'][:16]}…</code></td></tr>"
             for d in data_files
         )
-        or "<tr><td colspan=2>embedded synthetic data only</td></tr>"
+        or "<tr><td colspan=2>none: synthetic data only (the seeded generator in execopt.data)</td></tr>"
+    )
+    settings = prov["solver_settings"]
+
+    def kv(d: dict[str, Any]) -> str:
+        return ", ".join(f"{e(str(k))} {e(str(v))}" for k, v in d.items())
+
+    solver_rows = "".join(
+        f"<tr><td>{e(str(k))}</td><td>{kv(v) if isinstance(v, dict) else e(str(v))}</td></tr>"
+        for k, v in settings.items()
+    )
+    quick = (
+        "<p><b>QUICK BUILD (FAST=1): small samples and short runs, not the committed results.</b></p>"
+        if params.get("fast")
+        else ""
     )
     return (
-        "<section id='provenance' style='font-family:sans-serif;font-size:12px;margin:2em'>"
+        "<section id='provenance' class='execopt-provenance'>"
         "<h2>Provenance</h2>"
-        f"<p>commit <code>{prov['git_commit']}</code>{' (uncommitted changes)' if prov['git_dirty'] else ''},"
-        f" built {prov['built_utc']} on {html.escape(prov['machine'])}, Python {prov['python']}</p>"
-        f"<p>parameters: <code>{html.escape(json.dumps(prov['parameters']))}</code></p>"
-        f"<p>packages: <code>{html.escape(json.dumps(prov['packages']))}</code></p>"
-        f"<p>solver settings: <code>{html.escape(json.dumps(prov['solver_settings'], default=str))}</code></p>"
-        f"<table><tr><th>data file</th><th>sha256</th></tr>{rows}</table></section>"
+        + quick
+        + f"<p>Built {prov['built_utc']} from commit <code>{prov['git_commit'][:12]}</code>"
+        f"{' (with uncommitted changes)' if prov['git_dirty'] else ''} on {e(prov['machine'])},"
+        f" Python {prov['python']}.</p>"
+        "<table><tr><th>parameter</th><th>value</th></tr>"
+        + "".join(
+            f"<tr><td>{e(str(k))}</td><td>{e(str(v))}</td></tr>" for k, v in shown_params.items()
+        )
+        + "</table>"
+        f"<table><tr><th>data file read</th><th>sha256</th></tr>{rows}</table>"
+        "<table><tr><th>package</th><th>version</th></tr>"
+        + "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in prov["packages"].items())
+        + "</table>"
+        f"<table><tr><th>solver</th><th>settings</th></tr>{solver_rows}</table></section>"
     )
+
+
+#: Styles of execopt's own blocks (tables for people, the provenance block), appended to
+#: nbconvert's shared stylesheet.
+EXECOPT_CSS = """
+.execopt-table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 13px; }
+.execopt-table th, .execopt-table td { padding: 3px 10px; border-bottom: 1px solid #ddd; }
+.execopt-table th { border-bottom: 2px solid #888; vertical-align: bottom; }
+.execopt-table caption { text-align: left; font-weight: bold; padding-bottom: 4px; }
+.execopt-provenance { font-family: sans-serif; font-size: 12px; margin: 2em; color: #333; }
+.execopt-provenance table { border-collapse: collapse; margin: 0.5em 0 1em; }
+.execopt-provenance th, .execopt-provenance td { padding: 2px 8px; border-bottom: 1px solid #eee;
+  text-align: left; vertical-align: top; }
+.execopt-quick { background: #fff3cd; border: 2px solid #d39e00; padding: 8px 12px;
+  margin: 1em 2em; font-family: sans-serif; font-weight: bold; }
+"""
+
+QUICK_BANNER = (
+    "<div class='execopt-quick'>QUICK BUILD (make reports FAST=1): small samples and short runs "
+    "to check that the notebooks execute. These are not the committed results in reports/.</div>"
+)
 
 
 #: nbconvert's page styles, identical for every report, written once next to them.
@@ -147,7 +216,7 @@ def _shared_stylesheet(page: str, out_root: Path) -> str:
     if not styles:
         return page
     css = "\n".join(re.sub(r"^<style[^>]*>|</style>$", "", s) for s in styles)
-    (out_root / STYLESHEET).write_text(css)
+    (out_root / STYLESHEET).write_text(css + "\n" + EXECOPT_CSS)
     for s in styles[1:]:
         head = head.replace(s, "")
     head = head.replace(styles[0], f'<link rel="stylesheet" href="../{STYLESHEET}">')
@@ -197,9 +266,19 @@ def _build_one(nb: Path, out_root: Path, params: dict[str, Any], root: Path) -> 
         body, _ = exporter.from_notebook_node(nbformat.read(ipynb_out, as_version=4))
         df = work / "data_files.json"
         data_files = json.loads(df.read_text()) if df.exists() else []
-        prov = provenance(root, p | {"output_dir": f"reports/{name}"})
+        for d in data_files:  # a reader sees (and the record keeps) no local path
+            d["path"] = _display_path(d["path"], str(p.get("data_path", "")))
+        if df.exists():
+            df.write_text(json.dumps(data_files, indent=1))
+        prov = provenance(
+            root,
+            {k: v for k, v in p.items() if k != "data_path"}
+            | {"output_dir": f"{out_root.name}/{name}", "data_label": _data_label(p["data_path"])},
+        )
         prov["data_files"] = data_files
         body = _shared_stylesheet(body, out_root)
+        if p.get("fast"):
+            body = re.sub(r"(<body[^>]*>)", r"\1" + QUICK_BANNER, body, count=1)
         body = body.replace("</body>", _provenance_html(prov, data_files) + "</body>")
         (work / "index.html").write_text(body)
         (work / "provenance.json").write_text(json.dumps(prov, indent=1, default=str))
@@ -213,32 +292,60 @@ def _build_one(nb: Path, out_root: Path, params: dict[str, Any], root: Path) -> 
     return ReportResult(name, True, time.perf_counter() - t0, finding)
 
 
-def _write_index(out_root: Path, results: list[ReportResult], prov: dict[str, Any]) -> None:
+def _write_index(
+    out_root: Path, results: list[ReportResult], prov: dict[str, Any], fast: bool = False
+) -> None:
+    """``index.html``: one line per report, and one provenance block whose data files are the
+    union of what the reports read (so the index and the pages tell one story)."""
+    e = html.escape
     items = []
+    data_files: dict[str, dict[str, str]] = {}
     for r in results:
+        df = out_root / r.name / "data_files.json"
+        if df.exists():
+            for d in json.loads(df.read_text()):
+                shown = _display_path(d["path"], "")
+                data_files.setdefault(shown, {"shown": shown, "sha256": d["sha256"], "path": ""})
+        title = r.name[3:].replace("_", " ") if r.name[:2].isdigit() else r.name
         if r.ok:
             items.append(
-                f"<li><a href='{r.name}/index.html'>{r.name}</a> — {html.escape(r.finding)}"
+                f"<li><a href='{r.name}/index.html'>{r.name[:2]} {e(title)}</a>: {e(r.finding)}"
                 f" <small>({r.seconds:.1f} s)</small></li>"
             )
         else:
             items.append(
-                f"<li><b>{r.name}: FAILED</b> — {html.escape(r.error)} (previous report, if any, kept)</li>"
+                f"<li><b>{r.name}: FAILED</b>: {e(r.error)} (previous report, if any, kept)</li>"
             )
     extra = []
     for sub in sorted(
-        p for p in out_root.iterdir() if p.is_dir() and not (p / "finding.txt").exists()
+        p
+        for p in out_root.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and not (p / "finding.txt").exists()
     ):
         pages = sorted(sub.glob("*.html")) + sorted(sub.glob("*.md"))
         if pages:
             extra.append(f"<li><a href='{sub.name}/{pages[0].name}'>{sub.name}</a></li>")
+    quick = (
+        "<div class='execopt-quick'>QUICK BUILD (make reports FAST=1): small samples and short "
+        "runs to check that the notebooks execute, written to reports/_fast/. These are not the "
+        "committed results.</div>"
+        if fast
+        else ""
+    )
     page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>execopt reports</title></head>"
-        "<body style='font-family:sans-serif;max-width:60em;margin:2em auto'>"
-        "<h1>execopt reports</h1><p>Built by <code>make reports</code>; nothing here is edited by hand.</p>"
+        "<!doctype html><html><head><meta charset='utf-8'><title>execopt reports</title>"
+        f"<style>{EXECOPT_CSS}</style></head>"
+        "<body style='font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.45'>"
+        + quick
+        + "<h1>execopt reports</h1>"
+        "<p>Each report is a notebook in <code>notebooks/</code> executed by <code>make reports"
+        "</code>; nothing here is edited by hand. Conventions: costs in dollars, shares for order "
+        "sizes, a <em>saving</em> &gt; 0 means cheaper than TWAP (equal allocation S/N). "
+        "<em>The reference framework document</em> is a short external brief that proposed this "
+        "execution framework and claimed figures for it; report 06 re-derives them.</p>"
         f"<ul>{''.join(items)}</ul>"
         + (f"<h2>Other artefacts</h2><ul>{''.join(extra)}</ul>" if extra else "")
-        + _provenance_html(prov, [])
+        + _provenance_html(prov, list(data_files.values()))
         + "</body></html>"
     )
     (out_root / "index.html").write_text(page)
@@ -286,11 +393,19 @@ def build_reports(
         prev = {d["name"]: d for d in json.loads(idx.read_text())}
     for r in results:
         prev[r.name] = r.__dict__
+    # a report whose notebook is gone (renamed or removed) leaves the index with it
+    names = {
+        nb.stem for nb in sorted((notebooks_dir or root / "notebooks").glob("[0-9][0-9]_*.py"))
+    }
+    for gone in [n for n in prev if n not in names]:
+        prev.pop(gone)
+        if (out_root / gone / "finding.txt").exists():
+            shutil.rmtree(out_root / gone)
     idx.write_text(json.dumps(sorted(prev.values(), key=lambda d: d["name"]), indent=1))
     all_results = [ReportResult(**d) for d in sorted(prev.values(), key=lambda d: d["name"])]
-    _write_index(
-        out_root, all_results, provenance(root, params | {"data_path": "(see each report)"})
-    )
+    index_params = {k: v for k, v in params.items() if k != "data_path"}
+    index_params["data_label"] = _data_label(str(params["data_path"]))
+    _write_index(out_root, all_results, provenance(root, index_params), fast=fast)
     return results
 
 

@@ -13,16 +13,25 @@ dollars per share squared, ``lam`` the marginal cost of the last share.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from execopt.reporting.style import TWAP_LABEL, colour, new_figure, problem_title
+
+if TYPE_CHECKING:  # pragma: no cover
+    from execopt.problem.execution_problem import ExecutionProblem
+    from execopt.solvers.solution import Solution
+
 __all__ = [
     "audit_reductions",
+    "backtest_fills",
     "cost_curves",
     "cumulative_cost",
     "envelope_check",
+    "fit_overview",
     "garch_volatility",
     "impact_profile",
     "marginal_check",
@@ -33,6 +42,7 @@ __all__ = [
     "sensitivity_sweeps",
     "solver_gaps",
     "solver_scaling",
+    "solver_schedules",
     "solver_time_split",
     "stress_costs",
     "validation_summary",
@@ -42,11 +52,9 @@ _TIME_PARTS = ("t_build", "t_compile", "t_solve", "t_certify")
 
 
 def _fig(
-    nrows: int = 1, ncols: int = 1, w: float = 8.0, h: float = 4.0
+    nrows: int = 1, ncols: int = 1, w: float = 8.0, h: float = 4.0, **subplots: Any
 ) -> tuple[Figure, np.ndarray]:
-    fig = Figure(figsize=(w, h), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    return fig, axes
+    return new_figure(nrows, ncols, w, h, **subplots)
 
 
 # ----------------------------------------------------------------------- 01 impact fitting
@@ -77,6 +85,21 @@ def impact_profile(profile: pd.DataFrame) -> Figure:
     return fig
 
 
+def _cost_curves_on(ax: Any, curves: pd.DataFrame) -> None:
+    for name, d in curves.groupby("series", sort=False):
+        if "low" in d and d["low"].notna().any():
+            ax.fill_between(
+                d["x"], d["low"], d["high"], color="grey", alpha=0.25, label=f"{name}, 10-90 %"
+            )
+            ax.plot(d["x"], d["per_share"], color="black", lw=1.8, label=f"{name}, median")
+        else:
+            ax.plot(d["x"], d["per_share"], color=colour(str(name)), lw=1.4, label=str(name))
+    ax.set_xscale("log")
+    ax.set_xlabel("order size x (shares)")
+    ax.set_ylabel("slippage c(x)/x ($/share)")
+    ax.legend(fontsize="small")
+
+
 def cost_curves(curves: pd.DataFrame) -> Figure:
     """Per-share slippage ``c(x)/x``: walked books (median, 10-90 % band) vs fitted models.
 
@@ -84,18 +107,8 @@ def cost_curves(curves: pd.DataFrame) -> Figure:
     (the band, drawn for the series that have it).
     """
     fig, axes = _fig(1, 1, 8.0, 4.5)
-    ax = axes[0]
-    for name, d in curves.groupby("series", sort=False):
-        if "low" in d and d["low"].notna().any():
-            ax.fill_between(d["x"], d["low"], d["high"], alpha=0.25, label=f"{name}, 10-90 %")
-            ax.plot(d["x"], d["per_share"], color="black", lw=1.8, label=f"{name}, median")
-        else:
-            ax.plot(d["x"], d["per_share"], lw=1.4, label=str(name))
-    ax.set_xscale("log")
-    ax.set_xlabel("order size x (shares)")
-    ax.set_ylabel("slippage c(x)/x ($/share)")
-    ax.set_title("fitted vs walked cost per share")
-    ax.legend(fontsize="small")
+    _cost_curves_on(axes[0], curves)
+    axes[0].set_title("fitted vs walked cost per share")
     return fig
 
 
@@ -110,7 +123,7 @@ def schedule_costs(costs: pd.DataFrame) -> Figure:
     width = 0.8 / max(len(piv.columns), 1)
     pos = np.arange(len(piv.index))
     for i, col in enumerate(piv.columns):
-        ax.bar(pos + i * width, piv[col], width, label=str(col))
+        ax.bar(pos + i * width, piv[col], width, color=colour(str(col)), label=str(col))
     ax.set_xticks(pos + 0.4 - width / 2, [f"{int(s):,}" for s in piv.index])
     ax.set_xlabel("order size S (shares)")
     ax.set_ylabel("cost walked against the book (bp)")
@@ -154,7 +167,7 @@ def solver_scaling(table: pd.DataFrame) -> Figure:
     for ax, case in zip(axes, cases, strict=True):
         d = table[(table["case"] == case) & table["t_total"].notna()]
         for method, g in d.groupby("method", sort=False):
-            ax.plot(g["N"], g["t_total"], marker="o", label=str(method))
+            ax.plot(g["N"], g["t_total"], marker="o", color=colour(str(method)), label=str(method))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(case)
@@ -198,7 +211,7 @@ def sensitivity_sweeps(sweeps: pd.DataFrame) -> Figure:
     for ax in axes:
         ax.set_xscale("log")
         ax.set_xlabel("factor on the base value")
-    axes[0].set_ylabel("reduction vs equal allocation (%)")
+    axes[0].set_ylabel("saving vs TWAP (%)")
     axes[1].set_ylabel("lam = marginal cost of the last share ($/share)")
     axes[1].set_yscale("log")
     axes[0].legend(fontsize="small")
@@ -241,16 +254,28 @@ def envelope_check(envelope: pd.DataFrame) -> Figure:
 def mc_distribution(draws: pd.DataFrame) -> Figure:
     """Histograms: cost of each plan across draws, and the reductions vs equal allocation."""
     fig, axes = _fig(1, 2, 11.0, 4.0)
+    names = {
+        "cost_equal": ("TWAP", colour("twap")),
+        "cost_nominal_plan": ("plan for the point estimate", colour("static")),
+        "cost_optimal": ("optimum, draw known", colour("exact")),
+        "reduction_optimal": ("optimum, draw known", colour("exact")),
+        "reduction_nominal_plan": ("plan for the point estimate", colour("static")),
+        "reduction_cross_plan": ("plan for another draw", colour("vwap")),
+    }
     for col in ("cost_equal", "cost_nominal_plan", "cost_optimal"):
         if col in draws:
-            axes[0].hist(draws[col], bins=40, alpha=0.5, label=col)
+            label, c = names[col]
+            axes[0].hist(draws[col], bins=40, alpha=0.5, color=c, label=label)
     axes[0].set_xlabel("cost ($)")
     axes[0].set_ylabel("draws")
+    axes[0].set_title("cost of each plan across draws")
     axes[0].legend(fontsize="small")
     for col in ("reduction_optimal", "reduction_nominal_plan", "reduction_cross_plan"):
         if col in draws:
-            axes[1].hist(draws[col], bins=40, alpha=0.5, label=col)
-    axes[1].set_xlabel("reduction vs equal allocation (%)")
+            label, c = names[col]
+            axes[1].hist(draws[col], bins=40, alpha=0.5, color=c, label=label)
+    axes[1].set_title("saving vs TWAP across draws")
+    axes[1].set_xlabel("saving vs TWAP (%)")
     axes[1].legend(fontsize="small")
     return fig
 
@@ -280,11 +305,16 @@ def stress_costs(table: pd.DataFrame) -> Figure:
     """Per scenario: cost of the nominal plan, of the re-planned optimum and of equal allocation."""
     fig, axes = _fig(1, 1, 10.0, 4.2)
     ax = axes[0]
-    cols = [c for c in ("cost_replanned", "cost_plan", "cost_equal") if c in table]
+    names = {
+        "cost_replanned": ("re-planned optimum", colour("exact")),
+        "cost_plan": ("nominal plan", colour("static")),
+        "cost_equal": ("TWAP", colour("twap")),
+    }
+    cols = [c for c in names if c in table]
     pos = np.arange(len(table))
     width = 0.8 / max(len(cols), 1)
     for i, c in enumerate(cols):
-        ax.bar(pos + i * width, table[c], width, label=c)
+        ax.bar(pos + i * width, table[c], width, color=names[c][1], label=names[c][0])
     ax.set_xticks(pos + 0.4 - width / 2, table["scenario"], rotation=30, ha="right")
     ax.set_ylabel("cost ($)")
     ax.set_title("nominal plan vs re-planned optimum under each stress")
@@ -318,11 +348,11 @@ def audit_reductions(reductions: pd.DataFrame) -> Figure:
     fig, axes = _fig(1, 1, 9.0, 4.0)
     ax = axes[0]
     pos = np.arange(len(reductions))
-    ax.bar(pos - 0.2, reductions["claimed"], 0.4, label="claimed by the seed")
+    ax.bar(pos - 0.2, reductions["claimed"], 0.4, label="claimed by the reference document")
     ax.bar(pos + 0.2, reductions["rederived"], 0.4, label="re-derived here")
     ax.set_xticks(pos, reductions["label"], rotation=20, ha="right")
     ax.axhline(0.0, color="black", lw=0.6)
-    ax.set_ylabel("reduction vs equal allocation (%)")
+    ax.set_ylabel("saving vs TWAP (%)")
     ax.legend(fontsize="small")
     return fig
 
@@ -336,7 +366,15 @@ def cumulative_cost(fills: Mapping[str, pd.DataFrame], title: str = "") -> Figur
     fig, axes = _fig(1, 1, 9.0, 4.2)
     ax = axes[0]
     for name, f in fills.items():
-        ax.plot(f["period"], f["cost_vs_mid"].fillna(0.0).cumsum(), lw=1.3, label=name)
+        ls = "--" if name == "oracle" else "-"
+        ax.plot(
+            f["period"],
+            f["cost_vs_mid"].fillna(0.0).cumsum(),
+            ls,
+            color=colour(name),
+            lw=1.3,
+            label=name,
+        )
     ax.set_xlabel("period (minutes since the open)")
     ax.set_ylabel("cumulative cost vs mid ($)")
     ax.set_title(title or "cumulative cost by policy")
@@ -396,4 +434,108 @@ def validation_summary(runs: pd.DataFrame) -> Figure:
     ax.set_ylabel("|relative gap| to the certified optimum")
     ax.set_title("self-validation on the reference suite (gaps below 1e-17 drawn at 1e-17)")
     ax.legend(fontsize="small")
+    return fig
+
+
+# ----------------------------------------------------------------------- the CLI's --plot files
+def solver_schedules(
+    problem: ExecutionProblem, solutions: Mapping[str, Solution], label: str = ""
+) -> Figure:
+    """Every method's schedule against TWAP (top), and the exact schedule's marginal cost
+    against ``lam`` (bottom): the figure of ``execopt solve --plot``.
+
+    The title names S, N and the cap and, when the exact method ran, the saving of the optimum
+    over equal allocation. A cap far above every schedule is named in the title instead of drawn,
+    so it does not squash the schedules into a flat line.
+    """
+    p = problem
+    N = p.periods
+    t = np.arange(N)
+    fig, (ax, ax2) = _fig(2, 1, 10.0, 6.5, sharex=True, height_ratios=[2, 1])
+    twap = p.equal_allocation()
+    twap_ok = bool(np.all(twap <= p.upper))
+    if twap_ok:
+        ax.step(t, twap, where="mid", color=colour("twap"), ls="--", lw=1.4, label=TWAP_LABEL)
+    top = float(max((np.max(s.schedule) for s in solutions.values()), default=1.0))
+    for m, sol in solutions.items():
+        width, alpha, z = (2.4, 1.0, 3) if m == "exact" else (1.0, 0.9, 4)
+        if m == "de":  # noisy: keep it behind the others
+            width, alpha, z = 0.8, 0.4, 1
+        ax.step(
+            t, sol.schedule, where="mid", color=colour(m), lw=width, alpha=alpha, label=m, zorder=z
+        )
+    if p.capped:
+        u = np.broadcast_to(p.upper, (N,))
+        if float(np.min(u)) <= 1.5 * top:
+            ax.step(t, u, where="mid", color="grey", ls=":", lw=1.0, label="cap u_t")
+        ax.set_ylim(0.0, 1.15 * max(top, float(np.max(twap)) if twap_ok else top))
+    ax.set_ylabel("shares per period x_t")
+    ex = solutions.get("exact")
+    what = f"{label}: optimal schedule vs TWAP" if label else "optimal schedule vs TWAP"
+    title = problem_title(what, S=p.shares, N=N, cap=p.cap)
+    if ex is not None and twap_ok:
+        base = float(p.objective(twap))
+        saving = base - float(ex.objective)
+        pct = 100.0 * saving / base if base > 0 else float("nan")
+        title += (
+            f"\nexact optimum ${ex.objective:,.2f} vs TWAP ${base:,.2f}: "
+            f"saves ${saving:,.2f} ({pct:.1f} % of TWAP's cost)"
+        )
+    ax.set_title(title, fontsize="medium")
+    ax.legend(loc="best", fontsize="small", ncols=2)
+    if ex is not None and np.isfinite(ex.lam):
+        g = np.broadcast_to(p.impact.marginal(ex.schedule), (N,))
+        ax2.plot(t, g, color=colour("exact"), lw=1.6, label="c′_t(x_t), exact schedule")
+        if twap_ok:
+            g_eq = np.broadcast_to(p.impact.marginal(twap), (N,))
+            ax2.plot(t, g_eq, color=colour("twap"), ls="--", lw=1.0, label="c′_t(S/N), TWAP")
+        ax2.axhline(ex.lam, color="tab:red", ls=":", label=f"lam = ${ex.lam:.5g}/share")
+        ax2.legend(loc="best", fontsize="small")
+    ax2.set_ylabel("marginal cost ($/share)")
+    ax2.set_xlabel("period t")
+    return fig
+
+
+def fit_overview(profile: pd.DataFrame, curves: pd.DataFrame, label: str = "") -> Figure:
+    """The figure of ``execopt fit --plot``: each per-minute parameter through the day (whole-day
+    value dashed), then fitted vs walked slippage per share.
+
+    ``profile``: :func:`~execopt.reporting.tables.profile_table` keyed by model (column
+    ``model``); ``curves``: :func:`~execopt.reporting.tables.cost_curve_table`.
+    """
+    panels = list(dict.fromkeys(zip(profile["model"], profile["parameter"], strict=True)))
+    fig, axes = _fig(len(panels) + 1, 1, 11.0, 3.0 * (len(panels) + 1))
+    units = {"a": "$/share", "b": "$/share²", "gamma": "$/share^(1+δ)"}
+    for ax, (m, name) in zip(axes[:-1], panels, strict=True):
+        d = profile[(profile["model"] == m) & (profile["parameter"] == name)]
+        ax.plot(d["hour"], d["value"], color=colour(m), lw=1.4, label=f"{name}_t by minute")
+        ax.axhline(float(d["whole_day"].iloc[0]), color="grey", ls="--", lw=1, label="whole day")
+        ax.set_ylabel(f"{name} ({units.get(name, '')})")
+        ax.set_title(f"{label + ': ' if label else ''}{m} model, {name}_t through the day")
+        ax.legend(loc="best", fontsize="small")
+        ax.set_xlabel("local time (hours)")
+    ax = axes[-1]
+    _cost_curves_on(ax, curves)
+    ax.set_title(f"{label + ': ' if label else ''}fitted vs walked cost per share")
+    return fig
+
+
+def backtest_fills(fills: Mapping[str, pd.DataFrame], title: str = "") -> Figure:
+    """Cumulative shares filled and cumulative cost vs each period's mid, one line per policy:
+    the figure of ``execopt backtest --plot``.
+
+    ``fills``: policy name -> the simulator's ``fills`` table (``period``, ``filled``,
+    ``cost_vs_mid``).
+    """
+    fig, (ax1, ax2) = _fig(2, 1, 10.0, 6.5, sharex=True)
+    for name, f in fills.items():
+        style = "--" if name == "oracle" else "-"
+        c = colour(name)
+        ax1.plot(f["period"], np.cumsum(f["filled"]), style, color=c, label=name)
+        ax2.plot(f["period"], np.cumsum(f["cost_vs_mid"].fillna(0.0)), style, color=c, label=name)
+    ax1.set_ylabel("shares filled (cumulative)")
+    ax2.set_ylabel("cost vs period mid, $ (cumulative)")
+    ax2.set_xlabel("minute of the session")
+    ax1.legend(loc="upper left", fontsize="small", ncols=2)
+    ax1.set_title(title or "policies replayed against the day's books")
     return fig

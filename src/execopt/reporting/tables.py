@@ -37,8 +37,8 @@ __all__ = [
     "frog_day",
     "garch_table",
     "profile_table",
+    "reference_constants",
     "schedule_cost_table",
-    "seed_constants",
 ]
 
 
@@ -65,15 +65,15 @@ def frog_day(
         if path is not None:
             book = load_book(path, max_drop=max_drop, preset=False)[0]
             return book, f"real FROG 2025-04-03 MBP-10 ({path.name})", path
+    why = "no real FROG file in the data folder given" if data_path else "no data folder given"
     label = (
-        f"SYNTHETIC FROG day (preset calibrated to published statistics, seed {seed}): "
-        f"no real FROG file under data_path={data_path!r}"
+        f"SYNTHETIC FROG day (preset calibrated to published statistics, random seed {seed}): {why}"
     )
     return load_book("FROG", seed=seed, preset=True)[0], label, None
 
 
-def seed_constants(stock: str) -> dict[str, float]:
-    """The seed study's constants for ``stock`` (quadratic ``a, b``; power law where stated)."""
+def reference_constants(stock: str) -> dict[str, float]:
+    """The reference framework document's constants for ``stock`` (quadratic ``a, b``; power law where stated)."""
     out: dict[str, float] = {}
     q = presets.quadratic(stock)
     out["a"], out["b"] = float(np.mean(q.a)), float(np.mean(q.b))
@@ -85,19 +85,19 @@ def seed_constants(stock: str) -> dict[str, float]:
     return out
 
 
-def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) -> pd.DataFrame:
-    """Whole-day fits with confidence intervals next to the seed's constants.
+def fit_table(fits: Mapping[tuple[str, str], Any], reference: Mapping[str, float]) -> pd.DataFrame:
+    """Whole-day fits with confidence intervals next to the reference document's constants.
 
     Parameters
     ----------
     fits : mapping of (side, model) to a fitted QuadraticFit or PowerLawFit
-    seed : mapping of parameter name to the seed's value (missing: NaN)
+    reference : mapping of parameter name to the reference document's value (missing: NaN)
 
     Returns
     -------
     DataFrame
-        One row per side, model and parameter: ``estimate``, ``ci_low``, ``ci_high``, ``seed``,
-        ``seed_in_ci``, ``ratio_to_seed``, and the fit's ``r2`` (per-share slippage),
+        One row per side, model and parameter: ``estimate``, ``ci_low``, ``ci_high``,
+        ``reference``, ``reference_in_ci``, ``ratio_to_reference``, and the fit's ``r2`` (per-share slippage),
         ``r2_dollar``, ``oos_r2``, ``censored_share``, ``n_obs``.
     """
     rows = []
@@ -105,7 +105,7 @@ def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) ->
         s = f.summary()
         for name, est in s["params"].items():
             lo, hi = s["ci"][name]
-            sv = float(seed.get(name, np.nan))
+            sv = float(reference.get(name, np.nan))
             rows.append(
                 {
                     "side": side,
@@ -114,9 +114,9 @@ def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) ->
                     "estimate": est,
                     "ci_low": lo,
                     "ci_high": hi,
-                    "seed": sv,
-                    "seed_in_ci": bool(lo <= sv <= hi) if np.isfinite(sv) else None,
-                    "ratio_to_seed": est / sv if np.isfinite(sv) and sv != 0 else np.nan,
+                    "reference": sv,
+                    "reference_in_ci": bool(lo <= sv <= hi) if np.isfinite(sv) else None,
+                    "ratio_to_reference": est / sv if np.isfinite(sv) and sv != 0 else np.nan,
                     "r2": s["r2"],
                     "r2_dollar": s["r2_dollar"],
                     "oos_r2": s["oos"]["r2"],
@@ -127,9 +127,13 @@ def fit_table(fits: Mapping[tuple[str, str], Any], seed: Mapping[str, float]) ->
     return pd.DataFrame(rows)
 
 
-def profile_table(profiles: Mapping[str, ImpactProfile]) -> pd.DataFrame:
+def profile_table(profiles: Mapping[str, ImpactProfile], key: str = "side") -> pd.DataFrame:
     """Per-minute parameters in long form: ``side``, ``hour``, ``parameter``, ``value``,
-    ``whole_day`` (the whole-day fit's value of the same parameter)."""
+    ``whole_day`` (the whole-day fit's value of the same parameter).
+
+    ``key`` names the column that holds the mapping's keys (``"side"`` for buy/sell profiles,
+    ``"model"`` for one side's quadratic and power-law profiles).
+    """
     frames = []
     for side, prof in profiles.items():
         hour = prof.minute_of_day / 60.0
@@ -139,7 +143,7 @@ def profile_table(profiles: Mapping[str, ImpactProfile]) -> pd.DataFrame:
             frames.append(
                 pd.DataFrame(
                     {
-                        "side": side,
+                        key: side,
                         "hour": hour,
                         "parameter": name,
                         "value": vals,

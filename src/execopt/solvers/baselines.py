@@ -1,10 +1,10 @@
-"""SciPy baselines: SLSQP (the seed's call) and differential evolution. Honest, not clever.
+"""SciPy baselines: SLSQP (the reference document's call) and differential evolution. Honest, not clever.
 
-* ``slsqp``: the seed's formulation (start at ``S/N``, bounds ``[0, u_t]``, one equality
+* ``slsqp``: the reference document's formulation (start at ``S/N``, bounds ``[0, u_t]``, one equality
   constraint), with analytic gradients on the scaled problem. Non-convergence becomes a
   :class:`~execopt.errors.ConvergenceWarning` and status ``not_converged``, never an exception.
 * ``de``: ``scipy.optimize.differential_evolution`` with a valid ``LinearConstraint`` for
-  ``sum x = S`` (the seed's ``constraints=(constraint, 0)`` raises ``ValueError: constraint of an
+  ``sum x = S`` (the reference document's ``constraints=(constraint, 0)`` raises ``ValueError: constraint of an
   unknown type``), an explicit seed and a wall-clock limit. DE rarely returns a point that meets
   an equality constraint at N >= 30; the raw violation is recorded in ``info['raw_violation']``
   before clip-and-certify makes the answer feasible, and the certificate reports the gap.

@@ -16,7 +16,7 @@ module                         what
 :mod:`.montecarlo`             parameter uncertainty (:mod:`.uncertainty`, :mod:`.fitted`)
 :mod:`.stress`                 regimes and stress scenarios as parameter transformations
 :mod:`.stress_sim`             policies replayed in the simulator on stressed synthetic books
-:mod:`.audit`                  the seed's claims, re-derived, with verdicts
+:mod:`.audit`                  the reference document's claims, re-derived, with verdicts
 :mod:`.parallel`               Dask client management
 =============================  =================================================================
 """

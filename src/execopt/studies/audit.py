@@ -1,6 +1,6 @@
-"""Seed-claims audit: every figure the seed study states, re-derived here, with a verdict.
+"""Reference-claims audit: every figure the reference framework document states, re-derived here, with a verdict.
 
-The seed claims slippage reductions vs equal allocation of 25.3 % (CRWV), 22.1 % (FROG) and
+The reference document claims slippage reductions vs equal allocation of 25.3 % (CRWV), 22.1 % (FROG) and
 18.7 % (SOUN) from constant quadratic impact ``c(x) = a x + b x^2``; a Sharpe ratio +15-30 %;
 drawdowns -20-40 %; fill rates +5-15 %; under 100 ms per decision; under 1 GB of memory.
 
@@ -11,12 +11,12 @@ Key derivations (each is a row of :func:`run_audit`'s table):
 * caps ``u_t = min(0.1 volume_t, 1000)``: caps only remove schedules, so the capped optimum
   costs at least the uncapped one, which *is* the equal split: the reduction vs an uncapped
   equal split is <= 0 (negative as soon as some cap is below ``S/N``);
-* what it would take: the amplitude ``A`` of a U-shape in ``b_t`` (mean kept at the seed's ``b``,
+* what it would take: the amplitude ``A`` of a U-shape in ``b_t`` (mean kept at the reference document's ``b``,
   open and close ``1 + A`` times midday) that yields each claimed reduction, and the ceiling no
   profile of ``b_t`` can pass (the ``a S`` part of the cost cannot be scheduled away);
 * what the data say: the per-minute profile fitted on the real FROG day (when the data folder is
   present), with a bootstrap interval from the Monte Carlo study;
-* Sharpe and drawdown are properties of a strategy's P&L, which the seed does not give: the
+* Sharpe and drawdown are properties of a strategy's P&L, which the reference document does not give: the
   table states the condition under which a cost saving of ``r`` could move them;
 * fill rates of TWAP and the adaptive policy in the execution simulator; decision latency and
   peak memory measured here.
@@ -60,7 +60,7 @@ __all__ = [
     "run_audit",
 ]
 
-#: The seed's claimed slippage reductions vs equal allocation, percent.
+#: The reference document's claimed slippage reductions vs equal allocation, percent.
 CLAIMED_REDUCTION = {"CRWV": 25.3, "FROG": 22.1, "SOUN": 18.7}
 #: Amplitude standing in for "infinitely U-shaped" when computing the ceiling.
 A_CEILING = 1e9
@@ -73,7 +73,7 @@ class AuditConfig:
     Parameters
     ----------
     shares, periods : float, int
-        The order the reductions are computed for (the seed does not state one; 10,000 shares
+        The order the reductions are computed for (the reference document does not state one; 10,000 shares
         over 390 minutes is its running example).
     participation, max_child : float
         The caps ``min(participation * volume_t, max_child)``.
@@ -195,7 +195,7 @@ def _constant_rows(config: AuditConfig) -> list[dict[str, Any]]:
         rows.append(
             _row(
                 f"reduction_constant_{stock}",
-                f"{stock}: slippage reduction vs equal allocation (seed's constant a, b)",
+                f"{stock}: slippage reduction vs equal allocation (the reference document's constant a, b)",
                 f"{claimed} %",
                 # + 0.0 turns the -0.0 that rounding a -1e-14 % leaves into 0.0
                 f"{round(red, 6) + 0.0:.6f} % (optimum ${sol.objective:,.6f} vs equal ${eq:,.6f})",
@@ -218,7 +218,7 @@ def _constant_rows(config: AuditConfig) -> list[dict[str, Any]]:
                 f"{stock}: reduction vs an uncapped equal split with caps min(0.1 vol, 1000)",
                 f"{claimed} %",
                 f"{red_c:.4f} % ({below} of {N} minutes capped below S/N = {S / N:.1f})",
-                f"seed constants; caps u_t = min({config.participation} volume_t, "
+                f"reference constants; caps u_t = min({config.participation} volume_t, "
                 f"{config.max_child:,.0f}) with volume_t from a synthetic {stock} day (seed "
                 f"{config.seed})",
                 "cannot hold: caps only remove schedules, so the capped optimum costs at least "
@@ -232,7 +232,7 @@ def _constant_rows(config: AuditConfig) -> list[dict[str, Any]]:
             verdict = (
                 f"holds only if: b_t is U-shaped with the open and close {1 + A:.3g} times "
                 f"midday (mean b kept at {float(m.b)}), i.e. parameters that vary through the "
-                "day, which the seed does not state"
+                "day, which the reference document does not state"
             )
             text = f"A = {A:.4g} (open/close {1 + A:.3g}x midday); ceiling {ceiling:.2f} %"
         else:
@@ -303,7 +303,7 @@ def _fitted_rows(config: AuditConfig) -> tuple[list[dict[str, Any]], Any]:
             f"draws; S = {config.shares:,.0f}, cap {config.max_child:,.0f}; in sample",
             "holds only if: the parameters vary through the day as fitted (here mostly a_t, the "
             "spread-like cost); the fitted FROG day gives a reduction of this order, but "
-            "in sample on one day, and not the seed's 22.1 %, which its constants cannot give",
+            "in sample on one day, and not the reference document's 22.1 %, which its constants cannot give",
             red,
         )
     ]
@@ -322,13 +322,13 @@ def _strategy_rows() -> list[dict[str, Any]]:
             "sharpe",
             "Sharpe ratio improvement",
             "+15-30 %",
-            "0 % with the seed's constant parameters (no cost saving)",
+            "0 % with the reference document's constant parameters (no cost saving)",
             "a strategy with gross return R, execution cost C and unchanged volatility; a "
             "saving of r C moves the Sharpe ratio by r C / (R - C)",
-            "holds only if: the cost saving is real (0 % under the seed's constants) and "
+            "holds only if: the cost saving is real (0 % under the reference document's constants) and "
             f"execution costs eat at least {100 * cost_share(0.15):.0f} % (for +15 %) to "
             f"{100 * cost_share(0.30):.0f} % (for +30 %) of the gross return at r = "
-            f"{100 * r:.1f} %; the seed gives no returns to check this",
+            f"{100 * r:.1f} %; the reference document gives no returns to check this",
         ),
         _row(
             "drawdown",
@@ -336,9 +336,9 @@ def _strategy_rows() -> list[dict[str, Any]]:
             "-20-40 %",
             "not derived",
             "a drawdown is a property of a strategy's P&L path",
-            "not measurable here: the seed gives no strategy or P&L series; a lower execution "
+            "not measurable here: the reference document gives no strategy or P&L series; a lower execution "
             "cost shifts the P&L drift and leaves its volatility, so any drawdown change follows "
-            "the Sharpe condition above (and is 0 with the seed's constants)",
+            "the Sharpe condition above (and is 0 with the reference document's constants)",
         ),
     ]
 
@@ -452,7 +452,7 @@ def _memory_row(peak_one_mb: float) -> dict[str, Any]:
 
 
 def run_audit(config: AuditConfig | None = None) -> AuditResult:
-    """Re-derive every figure the seed states (see the module docstring).
+    """Re-derive every figure the reference document states (see the module docstring).
 
     Returns
     -------

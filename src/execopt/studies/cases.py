@@ -1,11 +1,11 @@
-"""Reference problems shared by the studies: seed constants, intraday profiles, book walks.
+"""Reference problems shared by the studies: reference constants, intraday profiles, book walks.
 
-The seed quotes constant parameters, and for time-invariant convex costs equal allocation is the
+The reference framework document quotes constant parameters, and for time-invariant convex costs equal allocation is the
 exact optimum, so a study that wants a schedule to *move* needs parameters that vary through the
 day. This module names the few shapes the studies use, each with an explicit amplitude:
 
 * :func:`u_shape`: ``w_t = (1 + A q_t) / mean(1 + A q)`` with ``q_t = (2 t / (N - 1) - 1)^2``;
-  mean one (so ``b_t = b w_t`` keeps the seed's average ``b``), and ``w`` at the open and close is
+  mean one (so ``b_t = b w_t`` keeps the reference document's average ``b``), and ``w`` at the open and close is
   ``1 + A`` times ``w`` at midday.
 * the ``piecewise`` case: the exact walk of a seeded synthetic FROG book day
   (:func:`execopt.data.synthetic_book`, :func:`execopt.impact.bookwalk.book_impact`).
@@ -83,7 +83,7 @@ def u_shape(N: int, amplitude: float) -> FloatArray:
 
 
 def seed_quadratic(stock: str, N: int, amplitude: float = 0.0) -> QuadraticImpact:
-    """The seed's quadratic constants for ``stock`` with ``b_t = b u_shape(N, amplitude)_t``."""
+    """The reference document's quadratic constants for ``stock`` with ``b_t = b u_shape(N, amplitude)_t``."""
     m = presets.quadratic(stock)
     b = float(m.b) * u_shape(N, amplitude) if amplitude > 0 else float(m.b)
     return QuadraticImpact(a=float(m.a), b=b)
@@ -110,7 +110,7 @@ def build_case(
 ) -> tuple[ExecutionProblem, str]:
     """A reference problem of class ``case`` with ``N`` periods, and a one-line description.
 
-    ``quadratic``: FROG seed constants with a U-shaped ``b_t``; ``power``: SOUN's per-share power
+    ``quadratic``: FROG reference constants with a U-shaped ``b_t``; ``power``: SOUN's per-share power
     law with a U-shaped ``gamma_t``; ``concave``: the literal reading ``gamma_t x^0.67`` (basis
     ``total``); these three trade 10,000 shares under one cap of ``max(1000, 2 S / N)``.
     ``piecewise``: the walk of a synthetic FROG day, trading 25 % of its visible depth (which
@@ -145,7 +145,7 @@ def volume_caps(
     participation: float = 0.1,
     max_child: float = 1000.0,
 ) -> FloatArray:
-    """The seed's caps ``u_t = min(participation * volume_t, max_child)`` on a synthetic day.
+    """The reference document's caps ``u_t = min(participation * volume_t, max_child)`` on a synthetic day.
 
     ``volume_t`` is the traded volume of minute ``t`` of a seeded synthetic book of ``stock``
     (calibrated daily volume and U-shape, :func:`execopt.data.synthetic_book`).

@@ -155,8 +155,7 @@ def map_chunks(
     list
         Results in the order of ``specs``, whatever order the workers finished in.
     """
-    from tqdm.auto import tqdm
-
+    tqdm = _tqdm()
     stats = stats if stats is not None else RunStats()
     stats.chunks = len(specs)
     t0 = perf_counter()
@@ -173,6 +172,21 @@ def map_chunks(
         return _run(fn, shared, specs, own, parallel.progress, desc, stats, t0)
 
 
+def _tqdm() -> Any:
+    """tqdm's notebook bar where ipywidgets can draw it, else the plain text bar.
+
+    ``tqdm.auto`` in a Jupyter kernel without ipywidgets warns ("IProgress not found") on import,
+    even when every bar is disabled, and the warning lands in executed reports.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
+    return tqdm
+
+
 def _run(
     fn: Callable[[C, T], R],
     shared: C,
@@ -184,7 +198,8 @@ def _run(
     t0: float,
 ) -> list[R]:
     from dask.distributed import as_completed
-    from tqdm.auto import tqdm
+
+    tqdm = _tqdm()
 
     # import the task's module on every worker first, so start-up is not billed as compute
     client.run(importlib.import_module, fn.__module__)

@@ -112,7 +112,7 @@ class SensitivityConfig:
         )
 
     def quadratic_problem(self) -> ExecutionProblem:
-        """The study's quadratic base problem (seed constants, U-shaped ``b_t``)."""
+        """The study's quadratic base problem (reference constants, U-shaped ``b_t``)."""
         m = seed_quadratic(self.stock, self.periods, self.amplitude)
         return ExecutionProblem(self.shares, m, self.periods, cap=as_cap(self.cap))
 

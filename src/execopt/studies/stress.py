@@ -196,7 +196,7 @@ class StressConfig:
         return replace(self, risk_aversion=0.0)
 
     def problem(self) -> ExecutionProblem:
-        """The nominal problem: seed constants, U-shaped ``b_t``, volume caps, FROG-like sigma."""
+        """The nominal problem: reference constants, U-shaped ``b_t``, volume caps, FROG-like sigma."""
         N = 390
         p = PRESETS[self.stock.upper()]
         sigma = p.mid * p.daily_volatility / np.sqrt(N)  # dollars per share per minute

@@ -187,11 +187,13 @@ def _run_one(config: SimStressConfig, spec: tuple[int, str]) -> dict[str, Any]:
 def run_sim_stress(
     config: SimStressConfig | None = None, parallel: ParallelConfig | None = None
 ) -> pd.DataFrame:
-    """One row per (scenario, policy), with ``cost_vs_twap_pct`` and ``buffer_effect`` columns.
+    """One row per (scenario, policy), with ``saving_vs_twap_pct`` and ``buffer_saving`` columns.
 
-    ``cost_vs_twap_pct`` is ``100 (cost / cost_TWAP - 1)`` on the same book; ``buffer_effect``
-    (adaptive rows) is the adaptive policy's cost minus the fixed-buffer adaptive policy's, in
-    dollars: negative when the regime buffers saved money under that stress.
+    The toolkit's one sign convention for savings: a saving > 0 means cheaper than the reference.
+    ``saving_vs_twap_pct`` is ``100 (cost_TWAP - cost) / cost_TWAP`` on the same book (as
+    ``vs_twap_pct`` in :func:`execopt.execution.metrics.compare`); ``buffer_saving`` (adaptive
+    rows) is the fixed-buffer adaptive policy's cost minus the adaptive policy's, in dollars:
+    positive when the regime buffers saved money under that stress.
     """
     config = config or SimStressConfig()
     parallel = parallel or ParallelConfig(workers=1)
@@ -199,13 +201,13 @@ def run_sim_stress(
     rows = map_chunks(_run_one, config, specs, parallel, desc="simulations")
     t = pd.DataFrame(rows)
     twap = t[t["policy"] == "twap"].set_index("scenario")["cost"]
-    t["cost_vs_twap_pct"] = [
-        100.0 * (c / twap[s] - 1.0) if s in twap.index else np.nan
+    t["saving_vs_twap_pct"] = [
+        100.0 * (twap[s] - c) / abs(twap[s]) if s in twap.index and twap[s] != 0 else np.nan
         for s, c in zip(t["scenario"], t["cost"], strict=True)
     ]
     fixed = t[t["policy"] == "adaptive-fixed"].set_index("scenario")["cost"]
-    t["buffer_effect"] = [
-        c - fixed[s] if p == "adaptive" and s in fixed.index else np.nan
+    t["buffer_saving"] = [
+        fixed[s] - c if p == "adaptive" and s in fixed.index else np.nan
         for s, p, c in zip(t["scenario"], t["policy"], t["cost"], strict=True)
     ]
     return t

@@ -427,10 +427,10 @@ def from_fit(fit: Any, *, periods: int | None = None) -> ParameterDistribution:
 def seed_distribution(
     stock: str, periods: int = 390, rel_sd: tuple[float, float] = (0.1, 0.2)
 ) -> NormalParameters:
-    """The seed's constant ``(a, b)`` with an *assumed* relative standard error (log-normal).
+    """The reference document's constant ``(a, b)`` with an *assumed* relative standard error (log-normal).
 
     The draws are constant through the day, so every draw's optimum is equal allocation and
-    its reduction is exactly 0: what the seed's own parameters imply, whatever their error.
+    its reduction is exactly 0: what the reference document's own parameters imply, whatever their error.
     """
     from execopt import presets
 
@@ -442,6 +442,6 @@ def seed_distribution(
         cov,
         log=True,
         periods_=periods,
-        source=f"{stock.upper()} seed constants a = {float(m.a)}, b = {float(m.b)} with an "
+        source=f"{stock.upper()} reference constants a = {float(m.a)}, b = {float(m.b)} with an "
         f"assumed relative error of {rel_sd[0]:.0%} (a) and {rel_sd[1]:.0%} (b), log-normal",
     )

@@ -16,7 +16,7 @@ others are generated (regenerating a few reproduces their bytes exactly), and is
 3. the KKT certificate of the stored schedule must show it feasible with a duality (or
    Frank–Wolfe) bound gap within ``BOUND_RTOL``.
 
-Families (``family`` field; counts in the manifest): ``quadratic`` (seed presets, time-invariant),
+Families (``family`` field; counts in the manifest): ``quadratic`` (reference presets, time-invariant),
 ``quadratic-intraday`` (U-shaped liquidity, caps from volume), ``power`` (per-share power law),
 ``piecewise`` (walks of synthetic 10-level books shaped like FROG: $0.01 tick, $0.05–0.07
 spread, 50–500 shares per level growing with depth), ``mean-variance`` (Almgren–Chriss risk
