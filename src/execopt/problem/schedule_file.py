@@ -9,6 +9,7 @@ solver's claim that no schedule exists (used by ``execopt validate``). ``execopt
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt.errors import DataError
+
+#: A number as a schedule file writes it: Python's float syntax without underscores (``1_0``
+#: would read as 10), spaces or words (``inf``/``nan`` are refused as not finite).
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
 
 __all__ = ["ScheduleFile", "ScheduleFormatError", "read_schedule_csv", "write_schedule_csv"]
 
@@ -95,12 +101,10 @@ def read_schedule_csv(path: Path) -> ScheduleFile:
     i_sh = cols.index("shares")
     if len(cols) == 1:
         cells = [ln for _, ln in body]
-        try:
+        if all(_NUMBER.fullmatch(c) for c in cells):
             x = np.array(cells, dtype=np.float64)
-        except ValueError:
-            x = None
-        if x is not None and np.all(np.isfinite(x)):
-            return ScheduleFile(x, False, path)
+            if np.all(np.isfinite(x)):
+                return ScheduleFile(x, False, path)
     values = np.empty(len(body))
     first_period: int | None = None
     for k, (no, ln) in enumerate(body):
@@ -110,20 +114,21 @@ def read_schedule_csv(path: Path) -> ScheduleFile:
                 f"{path}, line {no}: {len(row)} field(s), expected {len(cols)} ({','.join(cols)})."
             )
         cell = row[i_sh]
-        try:
-            v = float(cell)
-        except ValueError:
-            raise ScheduleFormatError(f"{path}, line {no}: {cell!r} is not a number.") from None
+        if cell.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+            raise ScheduleFormatError(f"{path}, line {no}: {cell!r} is not a finite number.")
+        if not _NUMBER.fullmatch(cell):
+            raise ScheduleFormatError(
+                f"{path}, line {no}: {cell!r} is not a number (a decimal: digits, an optional "
+                "sign, point and exponent; no underscores, no spaces)."
+            )
+        v = float(cell)
         if not math.isfinite(v):
             raise ScheduleFormatError(f"{path}, line {no}: {cell!r} is not a finite number.")
         if "period" in cols:
             pc = row[cols.index("period")]
-            try:
-                t = int(pc)
-            except ValueError:
-                raise ScheduleFormatError(
-                    f"{path}, line {no}: period {pc!r} is not an integer."
-                ) from None
+            if not _INTEGER.fullmatch(pc):
+                raise ScheduleFormatError(f"{path}, line {no}: period {pc!r} is not an integer.")
+            t = int(pc)
             if first_period is None:
                 if t not in (0, 1):
                     raise ScheduleFormatError(

@@ -74,6 +74,12 @@ class Solution:
     solver_status: str = ""
     info: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # a Solution is a record: its schedule cannot be edited behind its certificate
+        x = np.array(self.schedule, dtype=np.float64, copy=True)
+        x.flags.writeable = False
+        object.__setattr__(self, "schedule", x)
+
     @property
     def certified(self) -> bool:
         """True when the certificate passes at the default tolerance."""
