@@ -116,14 +116,14 @@ def param(
     else:
         # one reduction each for the common case (finite, in range); the detailed message only
         # when a check fails (a sum of huge finite values can overflow: then look closer)
-        if not math.isfinite(float(arr.sum())) and not np.isfinite(arr).all():
+        if not math.isfinite(float(np.add.reduce(arr, axis=None))) and not np.isfinite(arr).all():
             bad = np.flatnonzero(~np.isfinite(arr.ravel()))
             raise InputError(
                 f"{name} contains NaN or inf at index {bad[:5].tolist()}: every value must be "
                 "finite; fill or drop those periods before building the model."
             )
         if lower is not None:
-            lo = float(arr.min())
+            lo = float(np.minimum.reduce(arr, axis=None))
             if lo <= lower if strict else lo < lower:
                 viol = arr <= lower if strict else arr < lower
                 where = np.flatnonzero(viol.ravel())[:5].tolist()

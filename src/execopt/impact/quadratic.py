@@ -74,7 +74,7 @@ class QuadraticImpact(ImpactModel):
         object.__setattr__(self, "b", b)
         n = common_length(self.a, self.b)
         d = self.__dict__  # facts known now, kept (each lazy property costs ~1 us on first use)
-        d["periods"], d["strictly_convex"] = n, bool(b.min() > 0)
+        d["periods"], d["strictly_convex"] = n, bool(np.minimum.reduce(b, axis=None) > 0)
 
     @cached_property
     def periods(self) -> int | None:
@@ -102,7 +102,7 @@ class QuadraticImpact(ImpactModel):
         # bit-identical to cost(x).sum() and marginal(x) (2 b x == (b x) + (b x) exactly), so
         # every method's objective is summed the same way; b_t x_t is computed once
         h = self.b * x
-        return float((self.a * x + h * x).sum()), self.a + (h + h)
+        return float(np.add.reduce(self.a * x + h * x)), self.a + (h + h)
 
     def supply(self, lam: ArrayLike, cap: FloatArray) -> FloatArray:
         a, b = np.broadcast_arrays(self.a, self.b)

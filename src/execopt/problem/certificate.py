@@ -365,11 +365,13 @@ def certify(
             # Frank-Wolfe bound of the Lagrangian f + mu (VaR - L) over the capped simplex: for
             # any mu >= 0 its minimum bounds the optimum from below (weak duality), and its
             # linearisation at x bounds that minimum (convexity)
-            g = problem.gradient(xb)
+            # the gradient of f + mu VaR at xb: g_right already is it for smooth costs
+            g = g_right if m.smooth else problem.gradient(xb)
             lag = obj
             if mu > 0:
                 lim = problem.limits[0]
-                g = g + mu * lim.constraint_gradient(xb)
+                if not m.smooth:
+                    g = g + mu * lim.constraint_gradient(xb)
                 lag = obj + mu * (lim.value_at_risk(xb) - lim.limit)
             if np.all(np.isfinite(g)):
                 lower = min(lag - (float(g @ xb) - knapsack_min(g, u, S)), lag)
@@ -484,25 +486,27 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
     ):
         return _full(problem, x, lam)
     N, S, u = problem.periods, problem.shares, problem.upper
-    total = float(x.sum())  # NaN or inf anywhere makes the sum non-finite
+    total = float(np.add.reduce(x))  # NaN or inf anywhere makes the sum non-finite
     if not math.isfinite(total):
         return _full(problem, x, lam)
     obj, g = m.cost_and_marginal(x)
     d = g - lam
     # room below each cap; 0 in uncapped periods (they have no upper multiplier)
     room = u - x if problem.fully_capped else np.where(np.isfinite(u), u - x, 0.0)
-    if float(np.minimum(x, room).min()) < 0.0:  # below zero or above a cap: the full check
+    if (
+        float(np.minimum.reduce(np.minimum(x, room))) < 0.0
+    ):  # below zero or above a cap: the full check
         return _full(problem, x, lam)
     act = ACTIVE_REL * max(S / N, 1.0)
     # KKT: d_t <= 0 unless x_t sits at 0, d_t >= 0 unless x_t sits at its cap (see certify)
     below = room > act if problem.fully_capped else (room > act) | ~np.isfinite(u)
-    dist = float(np.maximum(d * (x > act), -d * below).max())
+    dist = float(np.maximum.reduce(np.maximum(d * (x > act), -d * below)))
     if not math.isfinite(dist) or not math.isfinite(obj):  # inf * 0 = NaN: no shortcut
         return _full(problem, x, lam)
     dist = max(0.0, dist)
     # scale = max(lam, median g) as in certify (marginal costs of convex models are >= 0); at
     # an optimum no marginal exceeds lam by more than rounding unless periods sit at zero
-    gmax = float(g.max())
+    gmax = float(np.maximum.reduce(g))
     scale = lam if gmax <= lam * (1.0 + 1e-9) else max(lam, _median(g))
     stat = dist / scale
     if not stat <= KKT_POINT_RTOL:
