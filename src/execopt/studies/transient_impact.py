@@ -32,6 +32,8 @@ from execopt.solvers.api import solve
 from execopt.solvers.solution import Solution
 
 __all__ = [
+    "HALF_LIVES",
+    "ceiling_over_half_lives",
     "kernel_draws",
     "optimum",
     "required_strength",
@@ -41,6 +43,8 @@ __all__ = [
 
 #: Strength standing in for "without bound" when computing the ceiling (relative to b).
 CEILING_FACTOR = 1e9
+#: Half-lives (minutes) scanned for the largest saving transient impact can give.
+HALF_LIVES = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 240.0, 390.0, 1000.0)
 
 
 def optimum(problem: ExecutionProblem) -> Solution:
@@ -98,6 +102,27 @@ def required_strength(
         hi += math.log(10.0)
     g = brentq(lambda v: saving(v) - target_pct, lo, hi, xtol=1e-10, rtol=1e-10)
     return float(math.exp(g)), ceiling
+
+
+def ceiling_over_half_lives(
+    stock: str, S: float = 10_000.0, N: int = 390, half_lives: Sequence[float] = HALF_LIVES
+) -> pd.DataFrame:
+    """The largest saving over TWAP an exponential kernel can give at each half-life (its
+    strength without bound, constant parameters otherwise), a tidy table.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``half_life, ceiling_pct``.
+    """
+    rows = []
+    b = float(np.mean(presets.quadratic(stock).b))
+    for h in half_lives:
+        k = ExponentialKernel(CEILING_FACTOR * b, float(h))
+        rows.append(
+            {"half_life": float(h), "ceiling_pct": saving_vs_twap(_preset_problem(stock, k, S, N))}
+        )
+    return pd.DataFrame(rows)
 
 
 def sensitivity_grid(
