@@ -269,8 +269,9 @@ def _transient_rows(config: AuditConfig) -> list[dict[str, Any]]:
     rows = []
     for stock, claimed in CLAIMED_REDUCTION.items():
         table = ceiling_over_half_lives(stock, S, N)
-        best = table.loc[table["ceiling_pct"].idxmax()]
-        h, ceiling = float(best["half_life"]), float(best["ceiling_pct"])
+        i = int(np.argmax(table["ceiling_pct"].to_numpy()))
+        h = float(table["half_life"].iloc[i])
+        ceiling = float(table["ceiling_pct"].iloc[i])
         if claimed < ceiling:
             g0, _ = required_strength(stock, claimed, h, S, N)
             verdict = (
