@@ -55,9 +55,12 @@ from execopt.execution.forecast import (
 )
 from execopt.execution.regimes import Buffer, RegimeBuffers, RegimeDetector
 from execopt.execution.state import MarketState, Policy, book_status
+from execopt.impact.base import ImpactModel
 from execopt.impact.bookwalk import book_curve, book_side
-from execopt.impact.models import QuadraticImpact
+from execopt.impact.fees import PerShareFee
+from execopt.impact.models import PiecewiseLinearImpact, QuadraticImpact
 from execopt.impact.profiles import fit_profile
+from execopt.impact.transient import Kernel
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.mean_variance import solve_mean_variance
 from execopt.solvers.api import solve
@@ -96,6 +99,43 @@ def _cap_array(cap: float | ArrayLike | None, N: int) -> FloatArray:
             f"{c.shape}."
         )
     return c
+
+
+def _footprint_rate(state: MarketState, kernel: Kernel | None) -> FloatArray:
+    """Dollars per share that the decaying displacement of the order's earlier fills adds to
+    each remaining period ``tau = t .. N-1``: ``sum_{s<t} G(tau - s) f_s``. (Permanent impact
+    adds ``gamma sum_{s<t} f_s`` to every remaining share alike, which does not change the
+    plan.) A linear, separable cost: the planner adds it as a per-share fee."""
+    n = state.periods_left
+    if kernel is None or state.t == 0:
+        return np.zeros(n)
+    f = np.asarray(state.history.filled[: state.t], dtype=np.float64)
+    g = kernel.values(state.N)
+    return np.asarray(np.convolve(f, g)[state.t : state.N], dtype=np.float64)
+
+
+def _impact_terms(transient: Kernel | None, permanent: float) -> tuple[Kernel | None, float]:
+    """Validate a policy's own-impact options (they are handed to ExecutionProblem)."""
+    if transient is not None and not isinstance(transient, Kernel):
+        raise InputError(f"transient must be a kernel or None, got {type(transient).__name__}.")
+    g = float(permanent)
+    if not (np.isfinite(g) and g >= 0):
+        raise InputError(
+            f"permanent must be finite and >= 0 (dollars per share^2), got {permanent}."
+        )
+    return transient, g
+
+
+def _quadratic_of_book(curve: PiecewiseLinearImpact) -> tuple[float, float]:
+    """``(a, b)`` of the least-squares quadratic through a book walk's cost at its level ends."""
+    w = np.asarray(curve.widths, dtype=np.float64)
+    x = np.cumsum(w)
+    c = np.cumsum(np.asarray(curve.slopes, dtype=np.float64) * w)
+    A = np.column_stack([x, x * x])
+    coef, *_ = np.linalg.lstsq(A, c, rcond=None)
+    a = max(float(coef[0]), 0.0)
+    b = max(float(coef[1]), 1e-12)
+    return a, b
 
 
 class SchedulePolicy:
@@ -201,18 +241,30 @@ class StaticOptimal(SchedulePolicy):
         Per-period caps passed to the problem.
     method : str
         ``eo.solve`` method (default ``"exact"``).
+    transient : Kernel or None
+        The order's own transient impact (a calibrated propagator): the plan adds
+        ``1/2 x^T K x`` over the remaining periods and the decaying displacement of the fills
+        so far (a per-share rate), so it front- and back-loads as the kernel says.
+    permanent : float
+        Own permanent impact ``gamma`` (dollars per share^2) in the plan.
     """
 
     name = "static"
 
     def __init__(
-        self, warmup: int = 30, cap: float | ArrayLike | None = None, method: str = "exact"
+        self,
+        warmup: int = 30,
+        cap: float | ArrayLike | None = None,
+        method: str = "exact",
+        transient: Kernel | None = None,
+        permanent: float = 0.0,
     ) -> None:
         if int(warmup) < 1:
             raise InputError(f"warmup must be >= 1 minute, got {warmup}.")
         self.warmup = int(warmup)
         self.cap = cap
         self.method = method
+        self.transient, self.permanent = _impact_terms(transient, permanent)
         super().__init__()
 
     def _model(self, state: MarketState) -> tuple[QuadraticImpact, str] | None:
@@ -252,10 +304,23 @@ class StaticOptimal(SchedulePolicy):
         n = state.periods_left
         if u.sum() < state.remaining:
             u = np.maximum(u, state.remaining / n)
-        p = ExecutionProblem(state.remaining, model, n, cap=None if self.cap is None else u)
+        impact: ImpactModel = model
+        rate = _footprint_rate(state, self.transient)
+        if np.any(rate):
+            impact = model + PerShareFee(rate)
+        p = ExecutionProblem(
+            state.remaining,
+            impact,
+            n,
+            cap=None if self.cap is None else u,
+            transient=self.transient,
+            permanent=self.permanent,
+        )
         sol = solve(p, self.method)
         self.info = {"fitted_on": source, "planned_at": state.t, "objective": sol.objective}
-        return sol.schedule
+        if self.transient is not None or self.permanent:
+            self.info["own_impact"] = "transient/permanent terms in the plan"
+        return np.asarray(sol.schedule)
 
 
 class AlmgrenChriss(SchedulePolicy):
@@ -471,6 +536,14 @@ class Adaptive:
         ``True`` (default): a new :class:`RegimeDetector` (GARCH(1,1), cautious ``"high"``
         buffer until 20 returns exist); ``False``/None: no regimes, the fixed buffer above.
     buffers : RegimeBuffers
+    transient : Kernel or None
+        The order's own transient impact. With it (or ``permanent``) the remaining problem is
+        no longer separable: the live period's cost is then the least-squares quadratic of its
+        book walk, the later periods keep the forecast, the kernel adds ``1/2 x^T K x`` and the
+        earlier fills' decaying displacement a per-share rate; the exact active-set solver
+        (:mod:`execopt.problem.transient_qp`) splits the shares.
+    permanent : float
+        Own permanent impact ``gamma`` (dollars per share^2).
     """
 
     name = "adaptive"
@@ -485,7 +558,10 @@ class Adaptive:
         depth_fraction: float = 1.0,
         regimes: RegimeDetector | bool | None = True,
         buffers: RegimeBuffers | None = None,
+        transient: Kernel | None = None,
+        permanent: float = 0.0,
     ) -> None:
+        self.transient, self.permanent = _impact_terms(transient, permanent)
         self.base = Buffer(1.0, depth_fraction, reestimate_every)
         if int(window) < 1:
             raise InputError(f"window must be >= 1 minute, got {window}.")
@@ -582,8 +658,35 @@ class Adaptive:
             return 0.0
         curve = book.curve()
         cap_now = min(float(caps[state.t]), buf.depth_fraction * book.depth)
+        if self.transient is not None or self.permanent > 0:
+            return self._decide_with_own_impact(state, curve, cap_now, a, b, caps)
         sol = solve_composite(curve.slopes, curve.widths, cap_now, a, b, caps[state.t + 1 :], R)
         return float(sol.x_now)
+
+    def _decide_with_own_impact(
+        self,
+        state: MarketState,
+        curve: PiecewiseLinearImpact,
+        cap_now: float,
+        a: FloatArray,
+        b: FloatArray,
+        caps: FloatArray,
+    ) -> float:
+        a0, b0 = _quadratic_of_book(curve)
+        impact: ImpactModel = QuadraticImpact(
+            np.concatenate([[a0], a]), np.concatenate([[b0], np.maximum(b, 1e-12)])
+        )
+        rate = _footprint_rate(state, self.transient)
+        if np.any(rate):
+            impact = impact + PerShareFee(rate)
+        u = np.concatenate([[cap_now], caps[state.t + 1 :]])
+        R = state.remaining
+        if u.sum() < R:
+            u = np.maximum(u, R / state.periods_left)
+        p = ExecutionProblem(
+            R, impact, state.periods_left, cap=u, transient=self.transient, permanent=self.permanent
+        )
+        return float(solve(p, "exact").schedule[0])
 
 
 #: Policy names accepted by :func:`make_policy` and ``execopt backtest --policy``.
