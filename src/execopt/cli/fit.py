@@ -27,6 +27,8 @@ from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+from execopt.cli import _args
+
 if TYPE_CHECKING:  # pragma: no cover
     from execopt.data.book import BookSeries
     from execopt.impact.profiles import ImpactProfile
@@ -43,7 +45,8 @@ def register(subparsers: Any) -> None:
         "fit",
         help="fit impact models (quadratic, power law) to an order book by walking it",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="Exit codes: 0 ok, 2 usage or input error (missing file, malformed data).",
+        epilog="Exit codes: 0 ok, 2 usage, input or I/O error (missing file, malformed data, "
+        "a file that cannot be written).",
     )
     p.add_argument(
         "source",
@@ -60,7 +63,9 @@ def register(subparsers: Any) -> None:
         help="file format (default: detected)",
     )
     d.add_argument("--symbol", help="keep this symbol's rows (files holding several symbols)")
-    d.add_argument("--seed", type=int, default=0, help="seed of the synthetic book and bootstrap")
+    d.add_argument(
+        "--seed", type=_args.seed, default=0, help="seed of the synthetic book and bootstrap"
+    )
     f = p.add_argument_group("fit")
     f.add_argument(
         "--side", choices=("buy", "sell"), default="buy", help="order side (default buy)"
@@ -83,9 +88,17 @@ def register(subparsers: Any) -> None:
         default="none",
         help="rolling: none (flat window) or gaussian; buckets: none (steps) or linear",
     )
-    f.add_argument("--window", type=int, default=30, help="rolling window, minutes (default 30)")
     f.add_argument(
-        "--bucket-minutes", type=int, default=30, help="bucket length, minutes (default 30)"
+        "--window",
+        type=_args.integer(minimum=1, maximum=390, unit="minutes"),
+        default=30,
+        help="rolling window, minutes (default 30)",
+    )
+    f.add_argument(
+        "--bucket-minutes",
+        type=_args.integer(minimum=1, maximum=390, unit="minutes"),
+        default=30,
+        help="bucket length, minutes (default 30)",
     )
     f.add_argument(
         "--weights",
@@ -93,11 +106,26 @@ def register(subparsers: Any) -> None:
         default="per_share",
         help="least-squares metric: per-share slippage (default) or dollar cost",
     )
-    f.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates (default 200)")
+    f.add_argument(
+        "--n-boot",
+        type=_args.integer(minimum=0, maximum=100_000),
+        default=200,
+        help="bootstrap replicates, 0 for no confidence intervals (default 200)",
+    )
     o = p.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the fit JSON only (to stdout)")
-    o.add_argument("--json-out", type=Path, metavar="FILE.json", help="also write the fit JSON")
-    o.add_argument("--plot", type=Path, metavar="FILE.png", help="write the profile plot (PNG)")
+    o.add_argument(
+        "--json-out",
+        type=_args.output_file(),
+        metavar="FILE.json",
+        help="also write the fit JSON",
+    )
+    o.add_argument(
+        "--plot",
+        type=_args.plot_file,
+        metavar="FILE.png",
+        help="write the profile plot (.png, .pdf, .svg, ...)",
+    )
 
 
 def load_book(
@@ -152,9 +180,14 @@ def load_book(
 
 def run(args: argparse.Namespace) -> int:
     """Load, fit, print the table (or JSON), write the requested files; return the exit code."""
+    from execopt._atomic import FileSet, check_output_file
+    from execopt.cli.render import progress_enabled
     from execopt.impact.fitjson import dumps_fit_json, fit_to_dict
     from execopt.impact.profiles import fit_profile
 
+    for path in (args.json_out, args.plot):
+        if path is not None:
+            check_output_file(path)  # fail now, not after the fit
     t0 = perf_counter()
     book, source = load_book(
         args.source,
@@ -162,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         format=args.format,
         symbol=args.symbol,
         seed=args.seed,
-        progress=(not args.json) and sys.stderr.isatty(),
+        progress=progress_enabled(args),
     )
     t_read = perf_counter() - t0
     models = ("quadratic", "power") if args.model == "both" else (args.model,)
@@ -188,13 +221,14 @@ def run(args: argparse.Namespace) -> int:
     t_fit = perf_counter() - t0 - t_read
     doc: dict[str, Any] = records[models[0]] if len(models) == 1 else dict(records)
     files: dict[str, str] = {}
-    if args.json_out is not None:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(dumps_fit_json(doc) + "\n", encoding="utf-8")
-        files["fit JSON"] = str(args.json_out)
-    if args.plot is not None:
-        plot_fit(args.plot, book, profiles)
-        files["plot"] = str(args.plot)
+    with FileSet() as out_files:  # both files, or neither
+        if args.json_out is not None:
+            out_files.write_text(args.json_out, dumps_fit_json(doc) + "\n")
+            files["fit JSON"] = str(args.json_out)
+        if args.plot is not None:
+            with out_files.path(args.plot) as tmp:
+                plot_fit(tmp, book, profiles)
+            files["plot"] = str(args.plot)
     if args.json:
         sys.stdout.write(dumps_fit_json(doc) + "\n")
         sys.stdout.flush()
@@ -294,6 +328,7 @@ def _print_human(
             diag.append(["note", f"delta on a bound of {rec['delta_bounds']}"])
         out.print(table("diagnostics", ["", ("value", "right")], diag))
         N = prof.periods
+        spark_w = max(min(48, out.width - 48), 12)  # the profile table fits the console
         thirds = [slice(0, 30), slice(N // 2 - 15, N // 2 + 15), slice(N - 30, N)]
         prow = []
         for name, vals in prof.params.items():
@@ -303,7 +338,7 @@ def _print_human(
                 [
                     f"{name}_t",
                     *(fmt_float(np.mean(vals[s]), ".4g") for s in thirds),
-                    sparkline(vals, 48),
+                    sparkline(vals, spark_w),
                 ]
             )
         out.print(
@@ -370,5 +405,4 @@ def plot_fit(path: Path, book: BookSeries, profiles: dict[str, ImpactProfile]) -
     ax.set_ylabel("slippage c(x)/x ($/share)")
     ax.set_title("fitted vs walked cost per share")
     ax.legend(loc="best", fontsize="small")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100)  # a temporary path of the run's FileSet (atomic)

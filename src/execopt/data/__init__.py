@@ -1,7 +1,7 @@
 """Data layer: order-book readers, the validated book series, and synthetic books.
 
 The leftmost layer of execopt: it imports only NumPy, pandas, SciPy, tqdm, the standard
-library and :mod:`execopt.errors`.
+library, :mod:`execopt.errors` and the argument checks of :mod:`execopt._validate`.
 
 Readers
     :func:`read_book` (format detection), :func:`read_mbp10` (Databento MBP-10 CSV, both

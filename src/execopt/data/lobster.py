@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from execopt._validate import check_path
 from execopt.data._io import PathLike, RowLocator, drop_lines, line_fields, read_bytes
 from execopt.data.book import (
     DEFAULT_SESSION,
@@ -178,6 +179,9 @@ def read_lobster(
     -------
     BookSeries
     """
+    check_path("orderbook", orderbook)  # input guards
+    if messages is not None:
+        check_path("messages", messages)
     policy = check_policy(policy)
     ob_path = Path(orderbook)
     if not ob_path.is_file():

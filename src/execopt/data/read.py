@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from execopt._validate import check_path, check_paths
 from execopt.data._io import PathLike, read_bytes, resolve_paths
 from execopt.data.book import BookSeries
 from execopt.data.dbn import read_dbn
@@ -30,6 +31,7 @@ def detect_format(path: PathLike) -> Literal["mbp10", "lobster", "dbn"]:
     DataError
         If the format cannot be recognised.
     """
+    check_path("path", path)  # input guard
     p = Path(path)
     name = p.name.lower()
     if name.endswith((".dbn", ".dbn.zst")):
@@ -71,6 +73,9 @@ def read_book(
     **kwargs
         Passed to the reader (``symbol``, ``policy``, ``levels``, ``date``, ...).
     """
+    check_paths("path", path)  # input guards
+    if messages is not None:
+        check_path("messages", messages)
     if format not in ("auto", "mbp10", "lobster", "dbn"):
         raise InputError(f"format must be 'auto', 'mbp10', 'lobster' or 'dbn', got {format!r}")
     fmt: str = format

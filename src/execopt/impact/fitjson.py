@@ -141,9 +141,9 @@ def dumps_fit_json(obj: Mapping[str, Any], indent: int | None = 2) -> str:
 
 def write_fit_json(obj: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write :func:`dumps_fit_json` of ``obj`` to ``path``; return the path."""
-    p = Path(path)
-    p.write_text(dumps_fit_json(obj) + "\n", encoding="utf-8")
-    return p
+    from execopt._atomic import write_text
+
+    return write_text(path, dumps_fit_json(obj) + "\n")
 
 
 # ----------------------------------------------------------------------------- reading

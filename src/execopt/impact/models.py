@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from execopt._validate import check_array
 from execopt.errors import ConvexityError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,6 +66,7 @@ def _param(
 ) -> FloatArray:
     """Validate a scalar, 1-D (per period) or 2-D (per order and period, for ``solve_batch``)
     parameter; return it as a read-only float array."""
+    check_array(name, value, max_ndim=None)  # input guard: None, str, bool, ragged lists
     arr = np.array(value, dtype=np.float64, copy=True)
     if arr.ndim > max_ndim:
         raise InputError(
@@ -443,6 +445,8 @@ class PiecewiseLinearImpact(ImpactModel):
     kind: str = field(default="piecewise", init=False)
 
     def __post_init__(self) -> None:
+        check_array("slopes", self.slopes, max_ndim=None)  # input guards
+        check_array("widths", self.widths, max_ndim=None)
         s = np.array(self.slopes, dtype=np.float64, copy=True)
         w = np.array(self.widths, dtype=np.float64, copy=True)
         if s.shape != w.shape or s.ndim not in (1, 2) or s.shape[-1] == 0:

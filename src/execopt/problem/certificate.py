@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from execopt import _validate as _v
 from execopt.errors import ExecoptError, InputError
 from execopt.impact.models import ImpactModel, PiecewiseLinearImpact
 from execopt.problem.execution_problem import ExecutionProblem
@@ -202,6 +203,11 @@ def certify(
     InputError
         If the schedule has the wrong length or contains NaN/inf.
     """
+    if not isinstance(problem, ExecutionProblem):  # input guards
+        raise InputError(f"problem must be an ExecutionProblem, got {_v.describe(problem)}.")
+    _v.check_array("schedule", schedule, max_ndim=None, unit="shares")
+    _v.check_real("optimum", optimum, allow_none=True, unit="dollars")
+    _v.check_real("lam", lam, allow_none=True, unit="dollars per share")
     x = np.asarray(schedule, dtype=np.float64)
     N, S, u = problem.periods, problem.shares, problem.upper
     if x.ndim != 1 or x.shape[0] != N:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from execopt import _validate as _v
 from execopt.errors import InfeasibleError, InputError
 from execopt.impact.models import ImpactModel, PiecewiseLinearImpact
 
@@ -69,6 +70,14 @@ class ExecutionProblem:
     _u: FloatArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # input guards: types and shapes first (None, str, bool, ragged lists -> InputError)
+        _v.check_real("shares", self.shares, unit="shares")
+        _v.check_int("periods", self.periods, minimum=1, maximum=_v.MAX_PERIODS)
+        _v.check_array("cap", self.cap, max_ndim=None, allow_none=True, unit="shares")
+        _v.check_real("risk_aversion", self.risk_aversion)
+        _v.check_array("volatility", self.volatility, max_ndim=None, unit="dollars per share")
+        _v.check_real("var_limit", self.var_limit, allow_none=True, unit="dollars")
+        _v.check_real("var_z", self.var_z, finite=True)
         S = float(self.shares)
         if not np.isfinite(S) or S < 0:
             raise InputError(

@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from execopt._atomic import replace_folder, write_text
 
 __all__ = ["ReportResult", "build_reports", "main", "provenance"]
 
@@ -147,7 +148,7 @@ def _shared_stylesheet(page: str, out_root: Path) -> str:
     if not styles:
         return page
     css = "\n".join(re.sub(r"^<style[^>]*>|</style>$", "", s) for s in styles)
-    (out_root / STYLESHEET).write_text(css)
+    write_text(out_root / STYLESHEET, css)
     for s in styles[1:]:
         head = head.replace(s, "")
     head = head.replace(styles[0], f'<link rel="stylesheet" href="../{STYLESHEET}">')
@@ -201,15 +202,12 @@ def _build_one(nb: Path, out_root: Path, params: dict[str, Any], root: Path) -> 
         prov["data_files"] = data_files
         body = _shared_stylesheet(body, out_root)
         body = body.replace("</body>", _provenance_html(prov, data_files) + "</body>")
-        (work / "index.html").write_text(body)
-        (work / "provenance.json").write_text(json.dumps(prov, indent=1, default=str))
+        write_text(work / "index.html", body)
+        write_text(work / "provenance.json", json.dumps(prov, indent=1, default=str))
         ipynb_out.unlink()
         finding_f = work / "finding.txt"
         finding = finding_f.read_text().strip() if finding_f.exists() else "(no finding recorded)"
-        dest = out_root / name
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.move(str(work), dest)
+        replace_folder(work, out_root / name)
     return ReportResult(name, True, time.perf_counter() - t0, finding)
 
 
@@ -241,7 +239,7 @@ def _write_index(out_root: Path, results: list[ReportResult], prov: dict[str, An
         + _provenance_html(prov, [])
         + "</body></html>"
     )
-    (out_root / "index.html").write_text(page)
+    write_text(out_root / "index.html", page)
 
 
 def build_reports(
@@ -286,7 +284,7 @@ def build_reports(
         prev = {d["name"]: d for d in json.loads(idx.read_text())}
     for r in results:
         prev[r.name] = r.__dict__
-    idx.write_text(json.dumps(sorted(prev.values(), key=lambda d: d["name"]), indent=1))
+    write_text(idx, json.dumps(sorted(prev.values(), key=lambda d: d["name"]), indent=1))
     all_results = [ReportResult(**d) for d in sorted(prev.values(), key=lambda d: d["name"])]
     _write_index(
         out_root, all_results, provenance(root, params | {"data_path": "(see each report)"})

@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from execopt.errors import ConvergenceWarning, ConvexityError, InfeasibleError, SolverError
+from execopt.errors import (
+    ConvergenceWarning,
+    ConvexityError,
+    InfeasibleError,
+    InputError,
+    SolverError,
+)
 from execopt.impact.models import (
     TWO_READINGS,
     ImpactModel,
@@ -468,6 +474,8 @@ def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = Fa
     SolverError
         Any other back-end failure.
     """
+    if not isinstance(warm_start, (bool, np.bool_)):  # input guard: "x" would be truthy
+        raise InputError(f"warm_start must be True or False, got {warm_start!r}.")
     _check_applicable(problem, method)
     t_start = perf_counter()
     N = problem.periods
