@@ -191,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"execopt {__version__}")
+    parser.add_argument(
+        "--debug",
+        dest="debug_all",
+        action="store_true",
+        help=f"on an error, show the traceback instead of one line (also {DEBUG_ENV}=1)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     for name, module_path in COMMANDS.items():
         module = importlib.import_module(module_path)
@@ -237,7 +243,7 @@ def _debug(argv: Sequence[str], args: argparse.Namespace | None) -> bool:
     if os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
         return True
     if args is not None:
-        return bool(getattr(args, "debug", False))
+        return bool(getattr(args, "debug", False) or getattr(args, "debug_all", False))
     return "--debug" in argv
 
 
