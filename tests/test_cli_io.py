@@ -108,6 +108,8 @@ BAD_ARGS: list[tuple[str, list[str], str]] = [
     ("validate-rtol", ["validate", ".", "--rtol", "nan"], "--rtol"),
     ("validate-report", ["validate", ".", "--report", "r.pdf"], ".html"),
     ("suite-version", ["suite", "list", "--version", "0"], "--version"),
+    ("same-output-twice", [*SOLVE, "--out", "x.json", "--json-out", "x.json"], "both name"),
+    ("fit-same-output", ["fit", "FROG", "--json-out", "f.png", "--plot", "f.png"], "both name"),
 ]
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "MODELS",
     "ProblemSpec",
     "add_problem_arguments",
+    "check_distinct_outputs",
     "problem_from_args",
     "read_params",
     "read_schedule",
@@ -205,6 +206,26 @@ def problem_from_args(args: argparse.Namespace, *, periods: int | None = None) -
         raise InputError("give --periods N.")
     problem = ExecutionProblem(shares=args.shares, impact=impact, periods=N, cap=args.cap)
     return ProblemSpec(problem, stock, kind, source)
+
+
+def check_distinct_outputs(**paths: Path | None) -> None:
+    """Raise :class:`InputError` when two output options name the same file.
+
+    Example: ``check_distinct_outputs(out=args.out, json_out=args.json_out)``.
+    """
+    import os
+
+    seen: dict[str, str] = {}
+    for option, path in paths.items():
+        if path is None:
+            continue
+        key = os.path.normcase(os.path.abspath(path))
+        flag = "--" + option.replace("_", "-")
+        if key in seen:
+            raise InputError(
+                f"{seen[key]} and {flag} both name {path}: give each output its own file."
+            )
+        seen[key] = flag
 
 
 # ----------------------------------------------------------------------------- schedule CSV

@@ -316,7 +316,7 @@ def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
     for name, r in doc["policies"].items():
         rows.append(
             [
-                name + (" (bound)" if name == "oracle" else ""),
+                name + (" (foresight)" if name == "oracle" else ""),
                 f"{r['cost']:,.2f}",
                 fmt_float(r["shortfall_bps"], ",.2f"),
                 pct(r["vs_twap_pct"]),
@@ -339,7 +339,7 @@ def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
                 Col("vs TWAP", "right"),
                 Col("of oracle", "right"),
                 Col("fill %", "right"),
-                Col("p50 ms", "right"),
+                Col("latency p50 ms", "right"),
                 Col("p99 ms", "right", wide=True),
                 Col("halted/skipped", "right", wide=True),
             ],
@@ -350,8 +350,8 @@ def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
         Text(
             "cost vs each period's mid; IS: implementation shortfall vs the arrival mid; vs "
             "TWAP: cost saving; of oracle: share of the perfect-foresight oracle's saving over "
-            "TWAP captured (the oracle sees the whole day: a bound, not a policy); p50 ms: "
-            "decision latency.",
+            "TWAP captured (the oracle sees the whole day: a bound, not a policy); latency: "
+            "the policy's decision time per period (median).",
             style="dim",
         )
     )

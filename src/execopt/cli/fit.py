@@ -181,10 +181,12 @@ def load_book(
 def run(args: argparse.Namespace) -> int:
     """Load, fit, print the table (or JSON), write the requested files; return the exit code."""
     from execopt._atomic import FileSet, check_output_file
+    from execopt.cli._common import check_distinct_outputs
     from execopt.cli.render import progress_enabled
     from execopt.impact.fitjson import dumps_fit_json, fit_to_dict
     from execopt.impact.profiles import fit_profile
 
+    check_distinct_outputs(json_out=args.json_out, plot=args.plot)
     for path in (args.json_out, args.plot):
         if path is not None:
             check_output_file(path)  # fail now, not after the fit

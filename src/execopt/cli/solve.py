@@ -37,7 +37,12 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from execopt.cli import _args
-from execopt.cli._common import add_problem_arguments, problem_from_args, schedule_csv
+from execopt.cli._common import (
+    add_problem_arguments,
+    check_distinct_outputs,
+    problem_from_args,
+    schedule_csv,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from execopt.cli._common import ProblemSpec
@@ -178,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
     from execopt._atomic import FileSet, check_output_file, new_run_id
     from execopt.errors import ConvexityError, NotSupportedError, SolverError
 
+    check_distinct_outputs(out=args.out, plot=args.plot, json_out=args.json_out)
     for path in (args.out, args.plot, args.json_out):
         if path is not None:
             check_output_file(path)  # fail now, not after the solvers ran

@@ -84,8 +84,20 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate; return 0 if every instance passes, 1 if not (usage errors raise, exit 2)."""
+    """Validate; return 0 if every instance passes, 1 if not, 2 on a usage or input error (a
+    missing folder, a suite that does not match its manifest), reported as one error line."""
+    from execopt.cli.main import report_error
+    from execopt.errors import DataError, InputError, OutputError
+
+    try:
+        return _run(args)
+    except (InputError, DataError, OutputError) as exc:
+        return report_error(exc, as_json=bool(getattr(args, "json", False)))
+
+
+def _run(args: argparse.Namespace) -> int:
     from execopt._atomic import check_output_file
+    from execopt.cli._common import check_distinct_outputs
     from execopt.cli.render import console, note, print_json
     from execopt.errors import InputError
 
@@ -98,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"suite folder {args.suite} does not exist; export one with `execopt suite export DIR`."
         )
+    check_distinct_outputs(report=args.report, md=args.md)
     for path in (args.report, args.md):
         if path is not None:
             check_output_file(path)
