@@ -96,6 +96,7 @@ BAD_ARGS: list[tuple[str, list[str], str]] = [
     ("no-stock", ["solve", "--shares", "10"], "--stock"),
     ("unknown-option", [*SOLVE, "--frobnicate"], "unrecognized"),
     ("unknown-command", ["frobnicate"], "invalid choice"),
+    ("study-n-boot", ["study", "montecarlo", "--n-boot", "1"], "--n-boot"),
     ("no-command", [], "required"),
     ("infeasible-caps", ["solve", "--stock", "CRWV", "--shares", "1e6", "--cap", "10"], "exceed"),
     ("workers-zero", ["study", "montecarlo", "--workers", "0"], "--workers"),
@@ -108,6 +109,9 @@ BAD_ARGS: list[tuple[str, list[str], str]] = [
     ("validate-rtol", ["validate", ".", "--rtol", "nan"], "--rtol"),
     ("validate-report", ["validate", ".", "--report", "r.pdf"], ".html"),
     ("suite-version", ["suite", "list", "--version", "0"], "--version"),
+    ("study-unknown-stock", ["study", "stress", "--stock", "NOPE", "--fast"], "NOPE"),
+    ("fit-preset-with-symbol", ["fit", "FROG", "--symbol", "X"], "--symbol"),
+    ("fit-preset-with-format", ["fit", "FROG", "--format", "lobster"], "--format"),
     ("same-output-twice", [*SOLVE, "--out", "x.json", "--json-out", "x.json"], "both name"),
     ("fit-same-output", ["fit", "FROG", "--json-out", "f.png", "--plot", "f.png"], "both name"),
 ]
@@ -147,7 +151,9 @@ def test_missing_and_malformed_input_files(
     (tmp_path / "bad.json").write_text('{"model": "quadratic", "params": {"a": "x", "b": 1}}')
     (tmp_path / "empty.csv").write_text("")
     (tmp_path / "junk.csv.gz").write_bytes(b"\x00\x01junk")
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00 not text")
     cases = [
+        ["solve", "--params", str(tmp_path / "binary.json"), "--shares", "1"],
         ["solve", "--params", str(tmp_path / "missing.json"), "--shares", "1"],
         ["solve", "--params", str(tmp_path / "bad.json"), "--shares", "1"],
         ["solve", "--params", str(tmp_path), "--shares", "1"],
@@ -400,3 +406,29 @@ def test_seeded_numpy_is_unaffected() -> None:
         np.float32(100), eo.QuadraticImpact(np.float64(0.01), 0.001), np.int64(5)
     )
     assert eo.solve(p).certified
+
+
+def test_permission_denied_while_writing_exits_2_and_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As root, permission bits do not stop a write; the failure is simulated at the rename."""
+
+    def denied(src: Any, dst: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr(os, "replace", denied)
+    out = tmp_path / "x.csv"
+    code, _, err = _run(capsys, [*SOLVE, "--out", str(out), "--plot", str(tmp_path / "x.png")])
+    monkeypatch.undo()
+    assert code == EXIT_USAGE
+    line = _one_error_line(err)
+    assert "permission denied" in line and "choose a folder you can write to" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_json_outputs_carry_the_run_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    js = tmp_path / "r.json"
+    code, out, _ = _run(capsys, [*SOLVE, "--json", "--json-out", str(js)])
+    assert code == EXIT_OK
+    printed, written = json.loads(out), json.loads(js.read_text())
+    assert printed["run_id"] == written["run_id"] and len(printed["run_id"]) > 20

@@ -169,6 +169,17 @@ def load_book(
             files.append(str(messages))
         return book, file_source(files or [p])
     if source.upper() in PRESET_NAMES:
+        given = [
+            opt
+            for opt, value in (("--messages", messages), ("--symbol", symbol))
+            if value is not None
+        ] + (["--format"] if format != "auto" else [])
+        if given:
+            raise InputError(
+                f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to order-book "
+                f"files; {source!r} names a synthetic preset. Drop {' and '.join(given)}, or "
+                "give a file path."
+            )
         book = synthetic_book(source.upper(), seed=seed)
         return book, {"preset": source.upper(), "seed": seed, "generator": "synthetic_book"}
     hint = f" (the pattern matched {len(glob.glob(source))} files)" if is_glob else ""

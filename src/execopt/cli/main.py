@@ -126,6 +126,7 @@ def exit_code_table() -> tuple[tuple[type[BaseException], int], ...]:
         (OutputError, EXIT_USAGE),
         (ExecoptError, EXIT_USAGE),
         (OSError, EXIT_USAGE),  # missing or unreadable file, disk full, unreachable host
+        (UnicodeError, EXIT_USAGE),  # a binary file where text was expected
         (MemoryError, EXIT_USAGE),  # an input too large for this machine
         (Exception, EXIT_INTERNAL),
     )
@@ -158,6 +159,11 @@ def _message(exc: BaseException, code: int) -> str:
         return str(exc)
     if isinstance(exc, OSError):
         return _os_message(exc)
+    if isinstance(exc, UnicodeError):
+        return (
+            f"a file is not text in the expected encoding ({' '.join(str(exc).split())[:160]}); "
+            "check that each path names the right file."
+        )
     if isinstance(exc, MemoryError):
         return (
             "out of memory: the problem is too large for this machine; make it smaller "

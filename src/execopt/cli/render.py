@@ -111,8 +111,9 @@ def error(message: str) -> None:
 
 
 def note(message: str) -> None:
-    """Print a dim note to stderr (kept off stdout so ``--json`` output stays pure)."""
-    console(stderr=True).print(f"[dim]{_escape(message)}[/]", soft_wrap=True)
+    """Print a dim note to stderr (kept off stdout so ``--json`` output stays pure), wrapped
+    at the console width."""
+    console(stderr=True).print(f"[dim]{_escape(message)}[/]")
 
 
 def _escape(text: str) -> str:

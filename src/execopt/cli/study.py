@@ -75,7 +75,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--n-boot",
-        type=_args.integer(minimum=1, maximum=100_000),
+        type=_args.integer(minimum=2, maximum=100_000),
         default=200,
         metavar="B",
         help="bootstrap replicates (default 200)",
@@ -118,7 +118,14 @@ def run(args: argparse.Namespace) -> int:
     """Run the study named in ``args`` and print or write its results."""
     from execopt._atomic import check_output_dir, new_run_id
     from execopt.cli.render import print_json
+    from execopt.data import PRESETS
+    from execopt.errors import InputError
 
+    if args.stock.upper() not in PRESETS:
+        raise InputError(
+            f"unknown stock {args.stock!r}; the studies know {', '.join(PRESETS)} (seeded "
+            "synthetic days calibrated to each)."
+        )
     if args.out is not None:
         check_output_dir(args.out)  # fail now, not after the study ran
     runner = {
@@ -336,9 +343,11 @@ def _print(name: str, doc: dict[str, Any], tables: dict[str, Any]) -> None:
                  Col("solve ms", "right", wide=True), Col("total ms", "right"),
                  Col("note", wide=True, wrap=True)],
                 (
-                    [r.case, f"{r.N:,}", r.method, r.status, fmt_float(r.rel_gap),
-                     fmt_float(r.stationarity), fmt_float(r.raw_violation),
-                     fmt_float(r.iterations, ",.0f"), fmt_ms(r.t_solve), fmt_ms(r.t_total),
+                    [r.case, f"{r.N:,}", r.method, r.status,
+                     *(fmt_float(v) if r.applicable else "-"
+                       for v in (r.rel_gap, r.stationarity, r.raw_violation)),
+                     fmt_float(r.iterations, ",.0f") if r.applicable else "-",
+                     fmt_ms(r.t_solve), fmt_ms(r.t_total),
                      _first_sentence(r.reason or r.warning)]
                     for r in t.itertuples()
                 ),

@@ -154,6 +154,11 @@ def load_fit_json(source: str | os.PathLike[str]) -> dict[str, Any]:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataError(f"cannot read the fit file '{p}': {exc}; check the path.") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"the fit file '{p}' is not UTF-8 text (byte {exc.start}); give the JSON written by "
+            "`execopt fit --json`."
+        ) from exc
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
