@@ -114,6 +114,15 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
     ("synthetic-seed-negative", lambda: data.synthetic_book("FROG", seed=-1), "seed"),
     ("synthetic-periods-bool", lambda: data.synthetic_book("FROG", periods=True), "periods"),
     ("u_shape-bool", lambda: data.u_shape(True, 1.0), "n"),
+    ("read_mbp10-symbol-int", lambda: data.read_mbp10("x.csv", symbol=5), "symbol"),
+    ("read_lobster-levels-str", lambda: data.read_lobster("book.csv", levels="x"), "levels"),
+    ("read_lobster-date-int", lambda: data.read_lobster("book.csv", date=5), "date"),
+    ("read_lobster-tz-unknown", lambda: data.read_lobster("book.csv", tz="Mars/Base"), "tz"),
+    ("read_book-unknown-option", lambda: data.read_book("x.csv", nonsense=1), "nonsense"),
+    ("synthetic-date-None", lambda: data.synthetic_book("FROG", date=None), "date"),
+    ("synthetic-date-bad", lambda: data.synthetic_book("FROG", date="2025-13-01"), "date"),
+    ("synthetic-events-str", lambda: data.synthetic_book("FROG", events_per_minute="x"), "events_per_minute"),
+    ("synthetic-tz-unknown", lambda: data.synthetic_book("FROG", tz="Mars/Base"), "tz"),
 ]  # fmt: skip
 
 

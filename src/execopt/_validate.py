@@ -27,11 +27,14 @@ __all__ = [
     "MAX_PERIODS",
     "check_array",
     "check_choice",
+    "check_date",
     "check_int",
     "check_path",
     "check_paths",
     "check_real",
     "check_seed",
+    "check_str",
+    "check_timezone",
     "describe",
 ]
 
@@ -177,6 +180,43 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> None:
         raise InputError(
             f"{name} must be one of {', '.join(repr(c) for c in choices)}, got {describe(value)}."
         )
+
+
+def check_str(name: str, value: Any, *, allow_none: bool = False, what: str = "a string") -> None:
+    """Raise :class:`InputError` unless ``value`` is a ``str`` (or None when allowed)."""
+    if value is None and allow_none:
+        return
+    if not isinstance(value, str):
+        raise InputError(
+            f"{name} must be {what}{' or None' if allow_none else ''}, got {describe(value)}."
+        )
+
+
+def check_date(name: str, value: Any, *, allow_none: bool = False) -> None:
+    """Raise :class:`InputError` unless ``value`` is an ISO date string ``"YYYY-MM-DD"``."""
+    import datetime as _dt
+
+    check_str(name, value, allow_none=allow_none, what="a date 'YYYY-MM-DD'")
+    if value is None:
+        return
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{name} must be a date 'YYYY-MM-DD', got {value!r}.") from None
+
+
+def check_timezone(name: str, value: Any) -> None:
+    """Raise :class:`InputError` unless ``value`` names an IANA time zone."""
+    import zoneinfo
+
+    check_str(name, value, what="an IANA time zone such as 'America/New_York'")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"{name} {value!r} is not a known time zone; give an IANA name such as "
+            "'America/New_York'."
+        ) from None
 
 
 def check_path(name: str, value: Any) -> None:

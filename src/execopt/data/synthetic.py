@@ -33,7 +33,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from execopt._validate import check_int, check_real, check_seed
+from execopt._validate import check_date, check_int, check_real, check_seed, check_timezone
 from execopt.data.book import (
     NS_PER_MINUTE,
     BookSeries,
@@ -323,6 +323,9 @@ def synthetic_book(
     check_seed("seed", seed, sequence=True, upper=None)  # input guards
     check_int("periods", periods, minimum=1)
     check_int("levels", levels)
+    check_date("date", date)
+    check_real("events_per_minute", events_per_minute, allow_none=True)
+    check_timezone("tz", tz)
     p = _preset(preset)
     if not 1 <= levels <= 10:
         raise InputError(f"levels must be in 1..10, got {levels}")
