@@ -432,3 +432,30 @@ def test_json_outputs_carry_the_run_id(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == EXIT_OK
     printed, written = json.loads(out), json.loads(js.read_text())
     assert printed["run_id"] == written["run_id"] and len(printed["run_id"]) > 20
+
+
+def test_a_solver_claiming_optimal_but_not_certified_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The OSQP case of issue #11: status 'optimal', objective far above the optimum."""
+    import dataclasses
+
+    import execopt as eo
+
+    real = eo.solve
+
+    def far_off(problem: Any, method: str = "exact", **kw: Any) -> Any:
+        sol = real(problem, method, **kw)
+        if method != "osqp":
+            return sol
+        x = np.zeros_like(sol.schedule)
+        x[0] = problem.shares  # everything in one period: feasible, far from optimal
+        cert = eo.certify(problem, x)
+        return dataclasses.replace(sol, schedule=x, certificate=cert, objective=cert.objective)
+
+    monkeypatch.setattr(eo, "solve", far_off)
+    code, out, err = _run(capsys, [*SOLVE, "--method", "osqp"])
+    assert code == EXIT_SOLVER
+    assert re.search(r"^osqp\s+optimal\s.*\bNO\b", out, flags=re.M), out
+    assert "osqp's answer is not certified" in _one_error_line(err)
+    assert _run(capsys, [*SOLVE, "--method", "osqp", "--allow-uncertified"])[0] == EXIT_OK

@@ -88,6 +88,8 @@ def check_real(
     """
     if value is None and allow_none:
         return
+    if type(value) in (float, int) and not finite:  # the common case, checked fast
+        return
     what = f"a number{f' of {unit}' if unit else ''}"
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
@@ -112,6 +114,12 @@ def check_int(
     """Raise :class:`InputError` unless ``value`` is an integer (not a bool, not a float) in
     ``[minimum, maximum]``."""
     if value is None and allow_none:
+        return
+    if (
+        type(value) is int
+        and (minimum is None or value >= minimum)
+        and (maximum is None or value <= maximum)
+    ):  # the common case, checked fast
         return
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
@@ -142,6 +150,12 @@ def check_array(
     booleans), complex numbers, ragged nested lists, lists holding ``None`` or strings.
     """
     if value is None and allow_none:
+        return
+    if type(value) in (float, int) or (  # the common cases, checked fast
+        type(value) is np.ndarray
+        and value.dtype.kind in "iuf"
+        and (max_ndim is None or value.ndim <= max_ndim)
+    ):
         return
     if max_ndim is None:
         shape = "a number or an array"
