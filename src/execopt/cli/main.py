@@ -312,6 +312,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _debug(argv, args):
             raise
         return report_error(exc, as_json=_wants_json(argv, args))
+    finally:
+        from execopt.cli import render
+
+        render.configure(wide=False)  # display options last one run
 
 
 def _silence_stdout() -> None:
