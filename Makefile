@@ -48,19 +48,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP) ## tour: every solver on the reference constants, then the fitted intraday profile's optimum vs TWAP (writes out/demo/)
 	@mkdir -p $(DEMO)
 	@echo; echo "== 1. execopt solve --stock CRWV --shares 10000 --method all  (constant parameters from the reference framework document)"
-	@$(VENV)/bin/execopt solve --stock CRWV --shares 10000 --method all --time-limit $(DEMO_DE_SECONDS) \
+	@$(VENV)/bin/execopt solve --stock CRWV --shares 10000 --method all --time-limit $(DEMO_DE_SECONDS) --allow-uncertified \
 	  --out $(DEMO)/crwv_constant.csv --plot $(DEMO)/crwv_constant.png --json-out $(DEMO)/crwv_constant.json
 	@echo
 	@echo "   With constant parameters equal allocation (TWAP) is already optimal (Jensen): every"
 	@echo "   solver finds the same flat schedule; the table shows how close and how fast each is."
 	@echo; echo "== 2. execopt solve --stock SOUN --model power --shares 10000 --method all  (the per-share power law: an exact power cone)"
-	@$(VENV)/bin/execopt solve --stock SOUN --model power --shares 10000 --method all --time-limit $(DEMO_DE_SECONDS) \
+	@$(VENV)/bin/execopt solve --stock SOUN --model power --shares 10000 --method all --time-limit $(DEMO_DE_SECONDS) --allow-uncertified \
 	  --json-out $(DEMO)/soun_power.json
 	@echo; echo "== 3. execopt fit FROG --model both  (the embedded synthetic FROG-like day: walk every minute's book, fit with CIs)"
 	@$(VENV)/bin/execopt fit FROG --model both --plot $(DEMO)/fit_frog.png --json-out $(DEMO)/fit_frog.json
 	@echo; echo "== 4. execopt solve --params $(DEMO)/fit_frog.json --model quadratic --shares 10000 --cap 1000 --method all  (the fitted per-minute profile)"
 	@$(VENV)/bin/execopt solve --params $(DEMO)/fit_frog.json --model quadratic --shares 10000 --cap 1000 \
-	  --method all --time-limit $(DEMO_DE_SECONDS) --out $(DEMO)/frog_fitted.csv --plot $(DEMO)/frog_fitted.png \
+	  --method all --time-limit $(DEMO_DE_SECONDS) --allow-uncertified --out $(DEMO)/frog_fitted.csv --plot $(DEMO)/frog_fitted.png \
 	  --json-out $(DEMO)/frog_fitted.json
 	@echo
 	@echo "   Impact that varies through the day is what makes a schedule beat TWAP: the optimum trades"

@@ -848,7 +848,7 @@ def tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
     )
     targets = []
     for key, (text, _, _) in TARGETS.items():
-        for sec in ("1", "2", "3", "4"):
+        for sec in ("1", "2", "3", "4", "9", "10"):
             if key in res[sec].get("target", {}):
                 targets.append([text, res[sec]["target"][key]])
     out.append(("performance targets", ["target", "verdict"], targets))

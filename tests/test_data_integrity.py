@@ -222,7 +222,8 @@ def test_cli_refuses_a_book_that_lost_too_many_rows(
     book, path = _damaged(tmp_path, n_crossed=12)  # about 1.5 % of the rows
     extra = ["--n-boot", "10"] if command == "fit" else ["--shares", "2000", "--policy", "twap"]
     code, out, err = _cli(capsys, command, str(path), "--json", *extra)
-    assert code == 2 and out == ""
+    # --json: the error object on stdout, the one error line on stderr (issue 11, item 11)
+    assert code == 2 and json.loads(out)["error"]["type"] == "DataError"
     assert f"dropped 12 of {len(book):,} rows" in err and "crossed 12" in err
     assert "more than the 1 % allowed" in err and "--max-drop" in err
     code, out, err = _cli(capsys, command, str(path), "--json", "--max-drop", "0.05", *extra)
@@ -259,7 +260,8 @@ def test_backtest_on_a_reversed_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     rev = _reversed(tmp_path, _lines(path))
     args = ["--shares", "1000", "--policy", "twap,oracle", "--json"]
     code, out, err = _cli(capsys, "backtest", str(rev), *args)
-    assert code == 2 and out == "" and "not in time order" in err and "--sort-time" in err
+    assert code == 2 and json.loads(out)["error"]["type"] == "DataError"
+    assert "not in time order" in err and "--sort-time" in err
     code, out, _ = _cli(capsys, "backtest", str(rev), "--sort-time", *args)
     assert code == 0
     sorted_doc = json.loads(out)
@@ -512,7 +514,8 @@ def test_cli_refuses_made_up_time_unless_asked(
     )
     extra = ["--n-boot", "10"] if command == "fit" else ["--shares", "500", "--policy", "twap"]
     code, out, err = _cli(capsys, command, str(ob), "--json", *extra)
-    assert code == 2 and out == "" and "synthesised" in err and "--synthetic-time" in err
+    assert code == 2 and json.loads(out)["error"]["type"] == "DataError"
+    assert "synthesised" in err and "--synthetic-time" in err
     code, out, err = _cli(capsys, command, str(ob), "--json", "--synthetic-time", *extra)
     assert code == 0, err
     doc = json.loads(out)

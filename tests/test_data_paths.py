@@ -93,7 +93,8 @@ def test_detect_format_and_dispatch(tmp_path: Path) -> None:
 
 def test_data_layer_imports_only_allowed_modules() -> None:
     """The leftmost layer: numpy/pandas/scipy/tqdm/stdlib and execopt.errors only (plus the
-    optional databento_dbn, imported lazily)."""
+    optional databento_dbn, imported lazily, and execopt._validate, the argument checks that
+    sit below the data layer with errors)."""
     allowed_roots = {"numpy", "pandas", "scipy", "tqdm", "databento_dbn", "__future__"}
     import sys
 
@@ -110,8 +111,8 @@ def test_data_layer_imports_only_allowed_modules() -> None:
             for mod in mods:
                 root = mod.split(".")[0]
                 if root == "execopt":
-                    assert mod == "execopt.errors" or mod.startswith("execopt.data"), (
-                        f"{path.name} imports {mod}"
-                    )
+                    assert mod in ("execopt.errors", "execopt._validate") or mod.startswith(
+                        "execopt.data"
+                    ), f"{path.name} imports {mod}"
                 else:
                     assert root in allowed_roots or root in stdlib, f"{path.name} imports {mod}"

@@ -53,6 +53,8 @@ STOCKS = tuple(QUADRATIC)
 
 def quadratic(stock: str) -> QuadraticImpact:
     """The reference document's quadratic model for ``stock`` (CRWV, FROG or SOUN)."""
+    if not isinstance(stock, str):
+        raise InputError(f"stock must be a ticker string (CRWV, FROG or SOUN), got {stock!r}.")
     try:
         return QUADRATIC[stock.upper()].model  # type: ignore[return-value]
     except KeyError:
@@ -63,6 +65,8 @@ def quadratic(stock: str) -> QuadraticImpact:
 
 def power(stock: str) -> PowerLawImpact:
     """The reference document's power law for ``stock`` (only SOUN buy is stated; others raise)."""
+    if not isinstance(stock, str):
+        raise InputError(f"stock must be a ticker string (SOUN), got {stock!r}.")
     try:
         return POWER[stock.upper()].model  # type: ignore[return-value]
     except KeyError:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from execopt.cli._args import MAX_PERIODS, integer, number
 from execopt.errors import DataError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,9 +46,11 @@ __all__ = [
     "MODELS",
     "ProblemSpec",
     "add_problem_arguments",
+    "check_distinct_outputs",
     "problem_from_args",
     "read_params",
     "read_schedule",
+    "schedule_csv",
     "write_schedule",
 ]
 
@@ -68,7 +71,11 @@ def add_problem_arguments(p: argparse.ArgumentParser, *, periods_help: str) -> N
         "Optional with --params (then only a label).",
     )
     g.add_argument(
-        "--shares", type=float, required=True, metavar="S", help="order size S, shares (>= 0)"
+        "--shares",
+        type=number(minimum=0, unit="shares"),
+        required=True,
+        metavar="S",
+        help="order size S, shares (>= 0)",
     )
     g.add_argument(
         "--model",
@@ -78,14 +85,14 @@ def add_problem_arguments(p: argparse.ArgumentParser, *, periods_help: str) -> N
     )
     g.add_argument(
         "--cap",
-        type=float,
+        type=number(minimum=0, allow_inf=True, unit="shares"),
         default=None,
         metavar="U",
         help="per-period cap u_t, shares (default: none)",
     )
     g.add_argument(
         "--periods",
-        type=int,
+        type=integer(minimum=1, maximum=MAX_PERIODS),
         default=None,
         metavar="N",
         help=periods_help,
@@ -201,16 +208,43 @@ def problem_from_args(args: argparse.Namespace, *, periods: int | None = None) -
     return ProblemSpec(problem, stock, kind, source)
 
 
+def check_distinct_outputs(**paths: Path | None) -> None:
+    """Raise :class:`InputError` when two output options name the same file.
+
+    Example: ``check_distinct_outputs(out=args.out, json_out=args.json_out)``.
+    """
+    import os
+
+    seen: dict[str, str] = {}
+    for option, path in paths.items():
+        if path is None:
+            continue
+        key = os.path.normcase(os.path.abspath(path))
+        flag = "--" + option.replace("_", "-")
+        if key in seen:
+            raise InputError(
+                f"{seen[key]} and {flag} both name {path}: give each output its own file."
+            )
+        seen[key] = flag
+
+
 # ----------------------------------------------------------------------------- schedule CSV
+def schedule_csv(x: NDArray[np.float64]) -> str:
+    """The text of ``x`` as ``period,shares`` CSV (periods from 0, full float precision)."""
+    return "period,shares\n" + "".join(f"{t},{float(v)!r}\n" for t, v in enumerate(x.tolist()))
+
+
 def write_schedule(path: Path, x: NDArray[np.float64]) -> None:
-    """Write ``x`` as ``period,shares`` CSV (periods from 0, full float precision)."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write("period,shares\n")
-        for t, v in enumerate(x.tolist()):
-            fh.write(f"{t},{float(v)!r}\n")
+    """Write ``x`` as ``period,shares`` CSV, atomically (a full disk leaves no cut file).
+
+    Raises
+    ------
+    OutputError
+        The file cannot be written (the message names the path and the fix).
+    """
+    from execopt._atomic import write_text
+
+    write_text(path, schedule_csv(x))
 
 
 def read_schedule(path: Path) -> NDArray[np.float64]:

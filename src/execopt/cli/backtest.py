@@ -30,11 +30,11 @@ rows is refused with exit code 2.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+from execopt.cli import _args
 from execopt.cli._data import (
     add_data_arguments,
     namespace_options,
@@ -57,8 +57,9 @@ def register(subparsers: Any) -> None:
         "backtest",
         help="replay execution policies (TWAP, VWAP, static, adaptive, ...) on a day of books",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="Exit codes: 0 ok, 2 usage or input error (missing file, unknown policy, more than "
-        "--max-drop of a book's rows dropped by validation).",
+        epilog="Exit codes: 0 ok, 2 usage, input or I/O error (missing file, unknown policy, a "
+        "file that cannot be written, more than --max-drop of a book's rows dropped by "
+        "validation).",
     )
     p.add_argument(
         "source",
@@ -68,7 +69,9 @@ def register(subparsers: Any) -> None:
     )
     d = p.add_argument_group("data")
     d.add_argument("--messages", type=Path, metavar="PATH", help="LOBSTER message file")
-    d.add_argument("--seed", type=int, default=0, help="seed of the synthetic day (default 0)")
+    d.add_argument(
+        "--seed", type=_args.seed, default=0, help="seed of the synthetic day (default 0)"
+    )
     d.add_argument(
         "--history",
         metavar="PATH",
@@ -78,7 +81,13 @@ def register(subparsers: Any) -> None:
     d.add_argument("--no-history", action="store_true", help="give the policies no earlier day")
     add_data_arguments(d)
     o = p.add_argument_group("order")
-    o.add_argument("--shares", type=float, required=True, metavar="S", help="order size, shares")
+    o.add_argument(
+        "--shares",
+        type=_args.number(minimum=0, strict=True, unit="shares"),
+        required=True,
+        metavar="S",
+        help="order size, shares (> 0)",
+    )
     o.add_argument("--side", choices=("buy", "sell"), default="buy", help="default buy")
     o.add_argument(
         "--policy",
@@ -98,30 +107,43 @@ def register(subparsers: Any) -> None:
         default="force",
         help="end of day: force the rest through the last book (default) or report it unfilled",
     )
-    s.add_argument("--lot", type=float, default=None, help="round child orders to this lot")
+    s.add_argument(
+        "--lot",
+        type=_args.number(minimum=0, strict=True, unit="shares"),
+        default=None,
+        help="round child orders to this lot",
+    )
     s.add_argument(
         "--max-spread-bps",
-        type=float,
+        type=_args.number(minimum=0, strict=True, unit="bp"),
         default=None,
         help="circuit breaker: halt while the spread exceeds this many bp of the mid",
     )
     s.add_argument(
         "--permanent-impact",
-        type=float,
+        type=_args.number(minimum=0, unit="$ per share"),
         default=0.0,
         help="simulated permanent impact, $ of mid shift per share filled (default 0)",
     )
     s.add_argument(
         "--transient-impact",
-        type=float,
+        type=_args.number(minimum=0, unit="$ per share"),
         default=0.0,
         help="simulated transient impact, $ per share filled, half-life 5 min (default 0)",
     )
     out = p.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print the results as JSON only")
-    out.add_argument("--plot", type=Path, metavar="FILE.png", help="write a plot of the fills")
     out.add_argument(
-        "--orders", type=Path, metavar="DIR", help="write each policy's child orders as CSV"
+        "--plot",
+        type=_args.plot_file,
+        metavar="FILE.png",
+        help="write a plot of the fills (.png, .pdf, .svg, ...)",
+    )
+    out.add_argument(
+        "--orders",
+        type=_args.output_dir,
+        metavar="DIR",
+        help="write each policy's child orders as orders_<policy>.csv, with a manifest",
     )
 
 
@@ -145,17 +167,22 @@ def _load(args: argparse.Namespace) -> tuple[BookSeries, dict[str, Any], BookSer
 
 def run(args: argparse.Namespace) -> int:
     """Run every policy and print the comparison table (or JSON); return the exit code."""
+    from execopt._atomic import check_output_dir, check_output_file
+    from execopt.cli.render import progress_enabled
     from execopt.errors import InputError
     from execopt.execution import (
         CircuitBreaker,
         SimConfig,
         compare,
-        from_result,
         make_policy,
         simulate,
     )
     from execopt.execution.policies import POLICIES
 
+    if args.plot is not None:
+        check_output_file(args.plot)  # fail now, not after the replay
+    if args.orders is not None:
+        check_output_dir(args.orders)
     names = [n.strip().lower() for n in args.policy.split(",") if n.strip()]
     unknown = [n for n in names if n not in POLICIES]
     if not names or unknown:
@@ -178,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         if args.max_spread_bps is not None
         else None
     )
-    progress = (not args.json) and sys.stderr.isatty()
+    progress = progress_enabled(args)
     results: dict[str, SimResult] = {}
     for name in names:
         policy = make_policy(name, book=book)
@@ -194,15 +221,13 @@ def run(args: argparse.Namespace) -> int:
     table = compare(results)
     t_total = perf_counter() - t0
     if args.orders is not None:
-        args.orders.mkdir(parents=True, exist_ok=True)
-        for name, res in results.items():
-            from_result(res, decimals=0 if args.lot else 4).to_csv(
-                args.orders / f"orders_{name}.csv", index=False
-            )
+        _write_orders(args.orders, results, decimals=0 if args.lot else 4)
     if args.plot is not None:
+        from execopt._atomic import atomic_path
         from execopt.reporting.plots import plot_backtest
 
-        plot_backtest(args.plot, results)
+        with atomic_path(args.plot) as tmp:
+            plot_backtest(tmp, results)
     doc = _document(args, source, results, table, t_read, t_total)
     doc["data_validation"] = validation_doc(book.validation, args.max_drop)
     if previous is not None:
@@ -215,6 +240,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_human(doc, results)
     return 0
+
+
+def _write_orders(folder: Path, results: dict[str, SimResult], decimals: int) -> None:
+    """Every policy's child orders, ``orders_<policy>.csv``, written into ``folder`` as one unit
+    with ``orders.manifest.json`` (run id, sizes, SHA-256): see :class:`execopt._atomic.OutputFolder`.
+    """
+    from execopt._atomic import OutputFolder
+    from execopt.cli.render import note
+    from execopt.execution import from_result
+
+    with OutputFolder(folder, name="orders", stale=("orders_*.csv",)) as out:
+        for name, res in results.items():
+            with out.path(f"orders_{name}.csv") as tmp:
+                from_result(res, decimals=decimals).to_csv(tmp, index=False)
+    note(f"wrote {len(results)} child-order file(s) to {folder} (run {out.run_id})")
 
 
 def _document(
@@ -275,7 +315,7 @@ def _document(
 def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
     from rich.text import Text
 
-    from execopt.cli.render import console, fmt_float, table
+    from execopt.cli.render import Col, console, fmt_float, table
 
     out = console()
     o = doc["order"]
@@ -300,33 +340,42 @@ def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
         rows.append(
             [
                 name + (" (foresight)" if name == "oracle" else ""),
-                f"${r['cost']:,.2f}",
-                fmt_float(r["shortfall_bps"], ".2f"),
+                f"{r['cost']:,.2f}",
+                fmt_float(r["shortfall_bps"], ",.2f"),
                 pct(r["vs_twap_pct"]),
                 pct(100 * r["oracle_capture"])
                 if r["oracle_capture"] == r["oracle_capture"]
                 else "-",
-                f"{100 * r['fill_rate']:.1f} %",
+                f"{100 * r['fill_rate']:.1f}",
                 fmt_float(r["latency_p50_ms"], ".3f"),
                 fmt_float(r["latency_p99_ms"], ".3f"),
-                str(r["halted_periods"] + r["skipped_periods"]),
+                f"{r['halted_periods'] + r['skipped_periods']:,}",
             ]
         )
     out.print(
         table(
-            "policies (cost vs each period's mid; shortfall vs arrival mid)",
+            "policies",
             [
-                "policy",
-                ("cost $", "right"),
-                ("shortfall bp", "right"),
-                ("vs TWAP", "right"),
-                ("oracle saving captured", "right"),
-                ("fill rate", "right"),
-                ("latency p50 ms", "right"),
-                ("p99 ms", "right"),
-                ("halted/skipped", "right"),
+                Col("policy"),
+                Col("cost $", "right"),
+                Col("IS bp", "right"),
+                Col("vs TWAP", "right"),
+                Col("of oracle", "right"),
+                Col("fill %", "right"),
+                Col("latency p50 ms", "right"),
+                Col("p99 ms", "right", wide=True),
+                Col("halted/skipped", "right", wide=True),
             ],
             rows,
+        )
+    )
+    out.print(
+        Text(
+            "cost vs each period's mid; IS: implementation shortfall vs the arrival mid; vs "
+            "TWAP: cost saving; of oracle: share of the perfect-foresight oracle's saving over "
+            "TWAP captured (the oracle sees the whole day: a bound, not a policy); latency: "
+            "the policy's decision time per period (median).",
+            style="dim",
         )
     )
     for name, res in results.items():

@@ -37,7 +37,8 @@ def register(subparsers: Any) -> None:
         "certify",
         help="certify a schedule CSV: feasibility, KKT residuals, lower bound, gap to the optimum",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="Exit codes: 0 the certificate passes, 1 it does not, 2 usage or input error.",
+        epilog="Exit codes: 0 the certificate passes, 1 it does not, 2 usage, input or I/O "
+        "error (missing or malformed file).",
     )
     p.add_argument(
         "schedule",
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 def _print_human(spec: Any, report: dict[str, Any]) -> None:
     from rich.text import Text
 
-    from execopt.cli.render import console, fmt_bp, fmt_float, fmt_money, fmt_shares, table
+    from execopt.cli.render import Col, console, fmt_bp, fmt_float, fmt_money, fmt_shares, table
 
     c = report["certificate"]
     p = spec.problem
@@ -122,7 +123,7 @@ def _print_human(spec: Any, report: dict[str, Any]) -> None:
         ],
         ["gap to lower bound", fmt_money(c["bound_gap"], 6), "dollars (bounds the suboptimality)"],
     ]
-    out.print(table("", ["check", ("value", "right"), "unit / meaning"], rows))
+    out.print(table("", ["check", ("value", "right"), Col("unit / meaning", wrap=True)], rows))
     verdict = (
         "[bold green]PASSED[/]: feasible and optimal within the default tolerance"
         if report["passed"]

@@ -30,6 +30,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+from execopt.cli import _args
 from execopt.cli._data import (
     add_data_arguments,
     namespace_options,
@@ -53,8 +54,9 @@ def register(subparsers: Any) -> None:
         "fit",
         help="fit impact models (quadratic, power law) to an order book by walking it",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="Exit codes: 0 ok, 2 usage or input error (missing file, malformed data, more "
-        "than --max-drop of the book's rows dropped by validation).",
+        epilog="Exit codes: 0 ok, 2 usage, input or I/O error (missing file, malformed data, "
+        "a file that cannot be written, more than --max-drop of the book's rows dropped by "
+        "validation).",
     )
     p.add_argument(
         "source",
@@ -71,7 +73,9 @@ def register(subparsers: Any) -> None:
         help="file format (default: detected)",
     )
     d.add_argument("--symbol", help="keep this symbol's rows (files holding several symbols)")
-    d.add_argument("--seed", type=int, default=0, help="seed of the synthetic book and bootstrap")
+    d.add_argument(
+        "--seed", type=_args.seed, default=0, help="seed of the synthetic book and bootstrap"
+    )
     add_data_arguments(d)
     f = p.add_argument_group("fit")
     f.add_argument(
@@ -95,9 +99,17 @@ def register(subparsers: Any) -> None:
         default="none",
         help="rolling: none (flat window) or gaussian; buckets: none (steps) or linear",
     )
-    f.add_argument("--window", type=int, default=30, help="rolling window, minutes (default 30)")
     f.add_argument(
-        "--bucket-minutes", type=int, default=30, help="bucket length, minutes (default 30)"
+        "--window",
+        type=_args.integer(minimum=1, maximum=390, unit="minutes"),
+        default=30,
+        help="rolling window, minutes (default 30)",
+    )
+    f.add_argument(
+        "--bucket-minutes",
+        type=_args.integer(minimum=1, maximum=390, unit="minutes"),
+        default=30,
+        help="bucket length, minutes (default 30)",
     )
     f.add_argument(
         "--weights",
@@ -105,11 +117,26 @@ def register(subparsers: Any) -> None:
         default="per_share",
         help="least-squares metric: per-share slippage (default) or dollar cost",
     )
-    f.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates (default 200)")
+    f.add_argument(
+        "--n-boot",
+        type=_args.integer(minimum=0, maximum=100_000),
+        default=200,
+        help="bootstrap replicates, 0 for no confidence intervals (default 200)",
+    )
     o = p.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the fit JSON only (to stdout)")
-    o.add_argument("--json-out", type=Path, metavar="FILE.json", help="also write the fit JSON")
-    o.add_argument("--plot", type=Path, metavar="FILE.png", help="write the profile plot (PNG)")
+    o.add_argument(
+        "--json-out",
+        type=_args.output_file(),
+        metavar="FILE.json",
+        help="also write the fit JSON",
+    )
+    o.add_argument(
+        "--plot",
+        type=_args.plot_file,
+        metavar="FILE.png",
+        help="write the profile plot (.png, .pdf, .svg, ...)",
+    )
 
 
 def load_book(
@@ -136,10 +163,23 @@ def load_book(
     DataError
         A malformed file (from the reader), or more than ``max_drop`` of its rows dropped.
     """
-    from execopt.data import DEFAULT_MAX_DROP
+    from execopt.data import DEFAULT_MAX_DROP, PRESETS
     from execopt.data import load_book as load
+    from execopt.errors import InputError
     from execopt.impact.fitjson import file_source
 
+    if not Path(source).exists() and source.upper() in PRESETS:
+        given = [
+            opt
+            for opt, value in (("--messages", messages), ("--symbol", symbol))
+            if value is not None
+        ] + (["--format"] if format != "auto" else [])
+        if given:
+            raise InputError(
+                f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to order-book "
+                f"files; {source!r} names a synthetic preset. Drop {' and '.join(given)}, or "
+                "give a file path."
+            )
     book, _ = load(
         source,
         messages=messages,
@@ -164,9 +204,16 @@ def load_book(
 
 def run(args: argparse.Namespace) -> int:
     """Load, fit, print the table (or JSON), write the requested files; return the exit code."""
+    from execopt._atomic import FileSet, check_output_file
+    from execopt.cli._common import check_distinct_outputs
+    from execopt.cli.render import progress_enabled
     from execopt.impact.fitjson import dumps_fit_json, fit_to_dict
     from execopt.impact.profiles import fit_profile
 
+    check_distinct_outputs(json_out=args.json_out, plot=args.plot)
+    for path in (args.json_out, args.plot):
+        if path is not None:
+            check_output_file(path)  # fail now, not after the fit
     t0 = perf_counter()
     book, source = load_book(
         args.source,
@@ -174,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
         format=args.format,
         symbol=args.symbol,
         seed=args.seed,
-        progress=(not args.json) and sys.stderr.isatty(),
+        progress=progress_enabled(args),
         **namespace_options(args),
     )
     t_read = perf_counter() - t0
@@ -202,15 +249,16 @@ def run(args: argparse.Namespace) -> int:
     doc: dict[str, Any] = records[models[0]] if len(models) == 1 else dict(records)
     doc["data_validation"] = validation_doc(book.validation, args.max_drop)
     files: dict[str, str] = {}
-    if args.json_out is not None:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(dumps_fit_json(doc) + "\n", encoding="utf-8")
-        files["fit JSON"] = str(args.json_out)
-    if args.plot is not None:
-        from execopt.reporting.plots import plot_fit
+    with FileSet() as out_files:  # both files, or neither
+        if args.json_out is not None:
+            out_files.write_text(args.json_out, dumps_fit_json(doc) + "\n")
+            files["fit JSON"] = str(args.json_out)
+        if args.plot is not None:
+            from execopt.reporting.plots import plot_fit
 
-        plot_fit(args.plot, book, profiles)
-        files["plot"] = str(args.plot)
+            with out_files.path(args.plot) as tmp:
+                plot_fit(tmp, book, profiles)
+            files["plot"] = str(args.plot)
     if args.json:
         print_validation(doc["data_validation"], json_mode=True)
         sys.stdout.write(dumps_fit_json(doc) + "\n")
@@ -313,6 +361,7 @@ def _print_human(
             diag.append(["note", f"delta on a bound of {rec['delta_bounds']}"])
         out.print(table("diagnostics", ["", ("value", "right")], diag))
         N = prof.periods
+        spark_w = max(min(48, out.width - 48), 12)  # the profile table fits the console
         thirds = [slice(0, 30), slice(N // 2 - 15, N // 2 + 15), slice(N - 30, N)]
         prow = []
         for name, vals in prof.params.items():
@@ -322,7 +371,7 @@ def _print_human(
                 [
                     f"{name}_t",
                     *(fmt_float(np.mean(vals[s]), ".4g") for s in thirds),
-                    sparkline(vals, 48),
+                    sparkline(vals, spark_w),
                 ]
             )
         out.print(

@@ -9,6 +9,11 @@ and lists; ``NaN`` and ``±inf`` (not valid JSON) become ``null`` — a ``null``
 bound applies", a ``null`` lam "not meaningful" (e.g. the concave reading). Money is in dollars,
 sizes in shares, ratios shown to a person in basis points (1 bp = 1e-4).
 
+Tables fit 80 columns by default: each command chooses and abbreviates its columns (units in
+the headers, thousands separators) and marks the rest ``wide``; ``--wide`` shows them all.
+Cells are never cut (no ``me…``): number columns do not wrap and keep their full width, prose
+columns fold onto further lines. The width is ``COLUMNS`` when set, else the terminal's, else 80.
+
 Only the standard library is imported at module level; :mod:`rich` is imported when a console is
 made, so ``execopt --help`` stays fast.
 """
@@ -19,6 +24,7 @@ import json
 import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,8 +34,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "BLOCKS",
     "FLAT_RTOL",
-    "WIDTH_NON_TTY",
+    "WIDE_WIDTH",
+    "Col",
     "bp",
+    "configure",
     "console",
     "dumps",
     "error",
@@ -41,8 +49,10 @@ __all__ = [
     "jsonable",
     "note",
     "print_json",
+    "progress_enabled",
     "sparkline",
     "table",
+    "wide",
 ]
 
 #: Eight block characters, lowest to highest, used by :func:`sparkline`.
@@ -50,22 +60,48 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 #: A series whose range is below this fraction of its magnitude is drawn flat: solver rounding
 #: (a conic solver's 1e-8 relative noise) is not a shape a reader should see.
 FLAT_RTOL = 1e-6
-#: Console width when stdout is not a terminal (pipes, files, tests): wide enough for the tables.
-WIDTH_NON_TTY = 180
+#: Smallest console width with ``--wide`` (every column of every table fits).
+WIDE_WIDTH = 200
+
+_STATE = {"wide": False}
+
+
+def configure(*, wide: bool = False) -> None:
+    """Set the display options of this run (``--wide``); called by :func:`execopt.cli.main.main`."""
+    _STATE["wide"] = bool(wide)
+
+
+def wide() -> bool:
+    """True when ``--wide`` asked for every table column."""
+    return _STATE["wide"]
+
+
+def progress_enabled(args: Any) -> bool:
+    """Progress bars: on when stderr is a terminal, off with ``--quiet`` or ``--json``;
+    ``--progress`` (where a command has it) forces them on."""
+    if getattr(args, "quiet", False):
+        return False
+    if getattr(args, "progress", False):
+        return True
+    if getattr(args, "json", False):
+        return False
+    return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
 
 # ----------------------------------------------------------------------------- consoles
 def console(*, stderr: bool = False) -> Console:
-    """A rich console on stdout (or stderr), wide enough for the tables when not on a terminal.
+    """A rich console on stdout (or stderr).
 
-    The console looks up ``sys.stdout``/``sys.stderr`` when it prints, so output captured by
-    pytest's ``capsys`` or redirected by the caller lands in the right place.
+    Width: ``COLUMNS`` when set, else the terminal's, else 80 (pipes, files); at least
+    :data:`WIDE_WIDTH` with ``--wide``. The console looks up ``sys.stdout``/``sys.stderr`` when
+    it prints, so output captured by pytest's ``capsys`` lands in the right place.
     """
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    tty = hasattr(stream, "isatty") and stream.isatty()
-    return Console(stderr=stderr, width=None if tty else WIDTH_NON_TTY, highlight=False)
+    c = Console(stderr=stderr, highlight=False)
+    if _STATE["wide"] and c.width < WIDE_WIDTH:
+        c = Console(stderr=stderr, highlight=False, width=WIDE_WIDTH)
+    return c
 
 
 def error(message: str) -> None:
@@ -75,8 +111,9 @@ def error(message: str) -> None:
 
 
 def note(message: str) -> None:
-    """Print a dim note to stderr (kept off stdout so ``--json`` output stays pure)."""
-    console(stderr=True).print(f"[dim]{_escape(message)}[/]", soft_wrap=True)
+    """Print a dim note to stderr (kept off stdout so ``--json`` output stays pure), wrapped
+    at the console width."""
+    console(stderr=True).print(f"[dim]{_escape(message)}[/]")
 
 
 def _escape(text: str) -> str:
@@ -85,20 +122,71 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+@dataclass(frozen=True)
+class Col:
+    """A table column.
+
+    Attributes
+    ----------
+    header : str
+        Short, with the unit (``"cost $"``, ``"gap bp"``, ``"ms"``).
+    justify : {"left", "right"}
+        ``"right"`` for numbers.
+    wide : bool
+        Shown only with ``--wide``.
+    wrap : bool
+        Prose that may fold onto further lines; other columns keep their full width.
+    """
+
+    header: str
+    justify: str = "left"
+    wide: bool = False
+    wrap: bool = False
+
+
+def _as_col(col: str | tuple[str, str] | Col) -> Col:
+    if isinstance(col, Col):
+        return col
+    if isinstance(col, tuple):
+        return Col(col[0], col[1])
+    return Col(col)
+
+
 def table(
-    title: str, columns: Sequence[str | tuple[str, str]], rows: Iterable[Sequence[Any]]
+    title: str,
+    columns: Sequence[str | tuple[str, str] | Col],
+    rows: Iterable[Sequence[Any]],
 ) -> Table:
-    """A rich table; a column given as ``(name, "right")`` is right-aligned (numbers)."""
+    """A rich table that never cuts a cell.
+
+    A column given as ``(name, "right")`` is right-aligned (numbers); a :class:`Col` may be
+    ``wide`` (dropped unless ``--wide``) or ``wrap`` (prose). Cells never end in ``…``: when
+    the console is too narrow, the widest (prose) columns wrap first, and a cell that still does
+    not fit continues on the next line. Each command chooses its default columns so that its
+    tables fit 80 characters without either.
+    """
+    from rich import box
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
-    for col in columns:
-        if isinstance(col, tuple):
-            t.add_column(col[0], justify=col[1])  # type: ignore[arg-type]
-        else:
-            t.add_column(col)
-    for row in rows:
-        t.add_row(*[str(v) for v in row])
+    cols = [_as_col(c) for c in columns]
+    keep = [i for i, c in enumerate(cols) if _STATE["wide"] or not c.wide]
+    body = [[str(row[i]) if i < len(row) else "" for i in keep] for row in rows]
+    t = Table(
+        title=title or None,
+        title_justify="left",
+        show_lines=False,
+        pad_edge=False,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        collapse_padding=True,
+    )
+    for i in keep:
+        c = cols[i]
+        # "fold": a cell narrower than its text continues on the next line; nothing is ever
+        # cut to "…". Prose columns (wrap) are the widest and give way first.
+        t.add_column(c.header, justify=c.justify, overflow="fold")  # type: ignore[arg-type]
+    for r in body:
+        t.add_row(*r)
     return t
 
 

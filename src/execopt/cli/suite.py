@@ -16,8 +16,9 @@ with its certified optimum; a solver writes ``<id>.csv`` (header ``shares``, N r
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
+
+from execopt.cli import _args
 
 __all__ = ["register", "run"]
 
@@ -28,20 +29,25 @@ def register(subparsers: Any) -> None:
         "suite",
         help="export, list or regenerate the reference suite of certified instances",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="Exit codes: 0 ok, 2 usage or input error.",
+        epilog="Exit codes: 0 ok, 2 usage, input or I/O error.",
     )
     sub = p.add_subparsers(dest="suite_action", metavar="<action>", required=True)
     e = sub.add_parser("export", help="copy the shipped suite (instances and manifest) to DIR")
-    e.add_argument("dir", type=Path, metavar="DIR", help="target folder (created if missing)")
-    e.add_argument("--version", type=int, default=1, help="suite version (default 1)")
+    e.add_argument(
+        "dir", type=_args.output_dir, metavar="DIR", help="target folder (created if missing)"
+    )
+    version = _args.integer(minimum=1)
+    e.add_argument("--version", type=version, default=1, help="suite version (default 1)")
     ls = sub.add_parser("list", help="list the instances of the shipped suite")
-    ls.add_argument("--version", type=int, default=1, help="suite version (default 1)")
+    ls.add_argument("--version", type=version, default=1, help="suite version (default 1)")
     ls.add_argument("--json", action="store_true", help="print JSON only (to stdout)")
     g = sub.add_parser(
         "regenerate",
         help="rebuild the suite deterministically (what scripts/make_suite.py runs)",
     )
-    g.add_argument("--out", type=Path, required=True, metavar="DIR", help="target folder")
+    g.add_argument(
+        "--out", type=_args.output_dir, required=True, metavar="DIR", help="target folder"
+    )
     g.add_argument("--only", nargs="+", default=None, metavar="ID", help="only these instances")
 
 
@@ -74,7 +80,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from execopt.cli.render import console, print_json, table
+    from execopt.cli.render import Col, console, print_json, table
     from execopt.studies.suite.format import load_suite, packaged_suite_dir
 
     insts = load_suite(version=args.version)
@@ -98,12 +104,12 @@ def _list(args: argparse.Namespace) -> int:
         table(
             f"Reference suite v{args.version}: {len(rows)} instances",
             [
-                "id",
-                "family",
-                ("N", "right"),
-                ("S", "right"),
-                ("optimum $", "right"),
-                "certified by",
+                Col("id"),
+                Col("family"),
+                Col("N", "right"),
+                Col("S sh", "right"),
+                Col("optimum $", "right"),
+                Col("certified by", wide=True),
             ],
             [
                 (

@@ -25,7 +25,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from execopt.cli import _args
+
+if TYPE_CHECKING:  # pragma: no cover
+    from execopt.studies.suite.validate import ValidationResult
 
 __all__ = ["register", "run"]
 
@@ -47,73 +52,184 @@ def register(subparsers: Any) -> None:
         help="suite folder from `execopt suite export` (default: the shipped suite v1)",
     )
     p.add_argument(
-        "--rtol", type=float, default=1e-6, help="relative objective gap allowed (default 1e-6)"
+        "--rtol",
+        type=_args.number(minimum=0),
+        default=1e-6,
+        help="relative objective gap allowed (default 1e-6)",
     )
     p.add_argument(
         "--feas-rtol",
-        type=float,
+        type=_args.number(minimum=0),
         default=None,
         help="feasibility tolerance relative to max(S, 1) shares (default 1e-9)",
     )
     p.add_argument("--json", action="store_true", help="print JSON only (to stdout)")
-    p.add_argument("--report", type=Path, default=None, metavar="OUT.html", help="HTML report")
-    p.add_argument("--md", type=Path, default=None, metavar="OUT.md", help="Markdown report")
+    p.add_argument(
+        "--report",
+        type=_args.output_file(".html", ".htm"),
+        default=None,
+        metavar="OUT.html",
+        help="HTML report",
+    )
+    p.add_argument(
+        "--md",
+        type=_args.output_file(".md"),
+        default=None,
+        metavar="OUT.md",
+        help="Markdown report",
+    )
     p.add_argument(
         "--failures-only", action="store_true", help="list only the failing instances in the table"
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate; return 0 if every instance passes, 1 if not, 2 on a usage error."""
-    from execopt.cli.render import console, error, note, print_json
-
-    if not args.schedules.is_dir():
-        error(
-            f"schedules folder {args.schedules} does not exist: give the folder holding one "
-            "<id>.csv per suite instance."
-        )
-        return 2
-    if args.suite is not None and not args.suite.is_dir():
-        error(
-            f"suite folder {args.suite} does not exist; export one with `execopt suite export DIR`."
-        )
-        return 2
-    if not args.rtol >= 0 or (args.feas_rtol is not None and not args.feas_rtol >= 0):
-        error("--rtol and --feas-rtol must be numbers >= 0.")
-        return 2
-    from execopt.errors import DataError
-    from execopt.reporting.validation_report import rich_summary, rich_table, write_report
-    from execopt.studies.suite.validate import FEAS_RTOL, validate_schedules
+    """Validate; return 0 if every instance passes, 1 if not, 2 on a usage or input error (a
+    missing folder, a suite that does not match its manifest), reported as one error line."""
+    from execopt.cli.main import report_error
+    from execopt.errors import DataError, InputError, OutputError
 
     try:
-        result = validate_schedules(
-            args.schedules,
-            args.suite,
-            rtol=args.rtol,
-            feas_rtol=FEAS_RTOL if args.feas_rtol is None else args.feas_rtol,
+        return _run(args)
+    except (InputError, DataError, OutputError) as exc:
+        return report_error(exc, as_json=bool(getattr(args, "json", False)))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from execopt._atomic import check_output_file
+    from execopt.cli._common import check_distinct_outputs
+    from execopt.cli.render import console, note, print_json
+    from execopt.errors import InputError
+
+    if not args.schedules.is_dir():
+        raise InputError(
+            f"schedules folder {args.schedules} does not exist or is not a folder: give the "
+            "folder holding one <id>.csv per suite instance."
         )
-    except DataError as exc:
-        error(str(exc))
-        return 2
+    if args.suite is not None and not args.suite.is_dir():
+        raise InputError(
+            f"suite folder {args.suite} does not exist; export one with `execopt suite export DIR`."
+        )
+    check_distinct_outputs(report=args.report, md=args.md)
     for path in (args.report, args.md):
         if path is not None:
-            write_report(result, path)
+            check_output_file(path)
+    from execopt.reporting.validation_report import write_report
+    from execopt.studies.suite.validate import FEAS_RTOL, validate_schedules
+
+    result = validate_schedules(
+        args.schedules,
+        args.suite,
+        rtol=args.rtol,
+        feas_rtol=FEAS_RTOL if args.feas_rtol is None else args.feas_rtol,
+    )  # a suite that does not match its manifest is a DataError: exit 2
+    for path in (args.report, args.md):
+        if path is not None:
+            write_report(result, path)  # atomic
             note(f"wrote {path}")
     if args.json:
         print_json(result.as_dict())
     else:
         out = console()
-        out.print(rich_table(result, failures_only=args.failures_only))
+        _print_instances(out, result, failures_only=args.failures_only)
         fails = [c.message for r in result.failures() for c in r.failures]
         if fails:
-            from rich.markup import escape
+            from rich.text import Text
 
             out.print("[bold red]Failures[/]")
             for msg in fails:
-                out.print(f"  [red]✗[/] {escape(msg)}", soft_wrap=True)
-        out.print(rich_summary(result))
+                out.print(Text.assemble("  ", ("✗", "red"), f" {msg}"))
+        _print_summary(out, result)
         if result.unexpected:
             note(
                 f"ignored {len(result.unexpected)} file(s) matching no instance: {', '.join(result.unexpected[:5])}"
             )
     return 0 if result.passed else 1
+
+
+def _print_instances(out: Any, result: ValidationResult, *, failures_only: bool) -> None:
+    """The per-instance table (80 columns: failing checks only; ``--wide``: every check)."""
+    from rich.text import Text
+
+    from execopt.cli.render import Col, fmt_float, table
+    from execopt.reporting.validation_report import check_summary
+
+    rows = []
+    for r in result.instances:
+        if failures_only and r.passed:
+            continue
+        failed = [c.name for c in r.checks if c.status == "fail"]
+        rows.append(
+            [
+                r.id,
+                r.family,
+                f"{r.periods:,}",
+                ", ".join(failed) if failed else "-",
+                check_summary(r),
+                fmt_float(r.rel_gap, ".2g"),
+                fmt_float(r.gap_bps, ".2g"),
+                "-" if r.seconds is None else f"{1e3 * r.seconds:,.3g}",
+                "pass" if r.passed else "FAIL",
+            ]
+        )
+    out.print(Text(f"Validation of {result.source} against {result.suite}"))
+    out.print(
+        table(
+            "",
+            [
+                Col("instance"),
+                Col("family", wide=True),
+                Col("N", "right"),
+                Col("failed checks", wrap=True),
+                Col("checks", wide=True),
+                Col("rel gap", "right"),
+                Col("gap bp", "right", wide=True),
+                Col("ms", "right", wide=True),
+                Col("verdict"),
+            ],
+            rows,
+        )
+    )
+
+
+def _print_summary(out: Any, result: ValidationResult) -> None:
+    """Per-family counts and the verdict."""
+    from execopt.cli.render import Col, fmt_float, table
+    from execopt.reporting.validation_report import SYMBOLS
+
+    s = result.summary()
+    fam_rows = []
+    for fam, d in s["by_family"].items():
+        worst = [
+            r.rel_gap
+            for r in result.instances
+            if r.family == fam and r.rel_gap is not None and r.passed
+        ]
+        fam_rows.append(
+            [
+                fam,
+                f"{d['instances']:,}",
+                f"{d['passed']:,}",
+                f"{d['failed']:,}",
+                fmt_float(max(worst) if worst else None, ".3g"),
+            ]
+        )
+    out.print(
+        table(
+            "",
+            [
+                Col("family"),
+                Col("instances", "right"),
+                Col("passed", "right"),
+                Col("failed", "right"),
+                Col("worst passing rel gap", "right"),
+            ],
+            fam_rows,
+        )
+    )
+    verdict = "[green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
+    out.print(
+        f"Summary: {s['n_passed']:,}/{s['instances']:,} passed, {verdict} (rtol "
+        f"{result.rtol:g}, feasibility {result.feas_rtol:g} x max(S, 1) shares, "
+        f"{result.seconds:.2f} s; checks: {', '.join(f'{k} {v}' for k, v in SYMBOLS.items())})"
+    )

@@ -1,7 +1,7 @@
 """Data layer: order-book readers, the validated book series, and synthetic books.
 
 The leftmost layer of execopt: it imports only NumPy, pandas, SciPy, tqdm, the standard
-library and :mod:`execopt.errors`.
+library, :mod:`execopt.errors` and the argument checks of :mod:`execopt._validate`.
 
 Loading
     :func:`load_book`: the one entry point of the commands, studies and reports -- a path,

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from execopt._validate import check_path
 from execopt.data._io import PathLike
 from execopt.data.book import BookSeries
 from execopt.data.mbp10 import Part, assemble_parts, row_keys
@@ -157,6 +158,7 @@ def read_dbn(
     DataError
         Not a DBN file, no MBP-10 records, or invalid books under ``"raise"``.
     """
+    check_path("path", path)  # input guard
     policy = check_policy(policy)
     if ts_column not in ("ts_recv", "ts_event"):
         raise InputError(f"ts_column must be 'ts_recv' or 'ts_event', got {ts_column!r}")

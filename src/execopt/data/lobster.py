@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from execopt._validate import check_date, check_int, check_path, check_str, check_timezone
 from execopt.data._io import PathLike, RowLocator, drop_lines, line_fields, read_bytes
 from execopt.data.book import (
     DEFAULT_SESSION,
@@ -218,6 +219,13 @@ def read_lobster(
     InputError
         Missing files, bad arguments (``sort_time`` without ``messages``).
     """
+    check_path("orderbook", orderbook)  # input guards
+    if messages is not None:
+        check_path("messages", messages)
+    check_int("levels", levels, minimum=1, allow_none=True)
+    check_date("date", date, allow_none=True)
+    check_str("symbol", symbol)
+    check_timezone("tz", tz)
     policy = check_policy(policy)
     ob_path = Path(orderbook)
     if not ob_path.is_file():

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from execopt._validate import check_paths, check_str
 from execopt.data._io import (
     PathLike,
     RowLocator,
@@ -548,6 +549,8 @@ def read_mbp10(
     InputError
         Bad arguments, missing files, several symbols without ``symbol``.
     """
+    check_paths("path", path)  # input guards: None, numbers -> InputError
+    check_str("symbol", symbol, allow_none=True)
     policy = check_policy(policy)
     if ts_column not in ("ts_recv", "ts_event"):
         raise InputError(f"ts_column must be 'ts_recv' or 'ts_event', got {ts_column!r}")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from execopt._validate import check_path, check_paths
 from execopt.data._io import PathLike, read_bytes, resolve_paths
 from execopt.data.book import BookSeries
 from execopt.data.dbn import read_dbn
@@ -30,6 +31,7 @@ def detect_format(path: PathLike) -> Literal["mbp10", "lobster", "dbn"]:
     DataError
         If the format cannot be recognised.
     """
+    check_path("path", path)  # input guard
     p = Path(path)
     name = p.name.lower()
     if name.endswith((".dbn", ".dbn.zst")):
@@ -53,6 +55,23 @@ def detect_format(path: PathLike) -> Literal["mbp10", "lobster", "dbn"]:
     )
 
 
+def _check_kwargs(kwargs: dict[str, Any]) -> None:
+    """Refuse options no reader takes, naming them (a typo would be a bare TypeError)."""
+    import inspect
+
+    known = {
+        name
+        for reader in (read_mbp10, read_lobster, read_dbn)
+        for name, prm in inspect.signature(reader).parameters.items()
+        if prm.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    unknown = sorted(set(kwargs) - known)
+    if unknown:
+        raise InputError(
+            f"read_book got unknown option(s) {unknown}; the readers take {sorted(known)}."
+        )
+
+
 def read_book(
     path: PathLike | Sequence[PathLike],
     messages: PathLike | None = None,
@@ -71,6 +90,10 @@ def read_book(
     **kwargs
         Passed to the reader (``symbol``, ``policy``, ``levels``, ``date``, ...).
     """
+    check_paths("path", path)  # input guards
+    if messages is not None:
+        check_path("messages", messages)
+    _check_kwargs(kwargs)
     if format not in ("auto", "mbp10", "lobster", "dbn"):
         raise InputError(f"format must be 'auto', 'mbp10', 'lobster' or 'dbn', got {format!r}")
     fmt: str = format

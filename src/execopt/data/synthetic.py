@@ -33,6 +33,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from execopt._validate import check_date, check_int, check_real, check_seed, check_timezone
 from execopt.data.book import (
     NS_PER_MINUTE,
     BookSeries,
@@ -203,6 +204,8 @@ def u_shape(n: int, amplitude: float) -> np.ndarray:
 
     ``u_k = 1 + A ((2 tau_k - 1)**2 - 1/3)`` at ``tau_k = (k + 1/2) / n``, divided by its mean.
     """
+    check_int("n", n, minimum=1)  # input guards
+    check_real("amplitude", amplitude, finite=True)
     tau = (np.arange(n) + 0.5) / n
     u = 1.0 + amplitude * ((2.0 * tau - 1.0) ** 2 - 1.0 / 3.0)
     if np.any(u <= 0):
@@ -317,6 +320,12 @@ def synthetic_book(
     BookSeries
         Validated (policy "raise"); ``source`` is ``("synthetic:<preset>:seed=<seed>",)``.
     """
+    check_seed("seed", seed, sequence=True, upper=None)  # input guards
+    check_int("periods", periods, minimum=1)
+    check_int("levels", levels)
+    check_date("date", date)
+    check_real("events_per_minute", events_per_minute, allow_none=True)
+    check_timezone("tz", tz)
     p = _preset(preset)
     if not 1 <= levels <= 10:
         raise InputError(f"levels must be in 1..10, got {levels}")

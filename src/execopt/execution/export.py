@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from execopt._atomic import atomic_open, atomic_path
 from execopt.errors import InputError
 from execopt.execution.simulator import SimResult
 from execopt.impact.bookwalk import check_side
@@ -98,12 +99,14 @@ def write_orders(
     """Write a child-order list to CSV or JSON (format from the suffix when not given).
 
     JSON is ``{"orders": [{"time": ..., "symbol": ..., "side": ..., "quantity": ...}, ...]}``.
+    The file is written atomically (temporary name, fsync, rename): never half-written.
     """
     fmt = format or ("json" if str(path).lower().endswith(".json") else "csv")
     if fmt == "csv":
-        orders.to_csv(path, index=False)
+        with atomic_path(path) as tmp:
+            orders.to_csv(tmp, index=False)
     elif fmt == "json":
-        with open(path, "w", encoding="utf-8") as fh:
+        with atomic_open(path, "w", encoding="utf-8") as fh:
             json.dump({"orders": json.loads(orders.to_json(orient="records"))}, fh, indent=1)
     else:
         raise InputError(f"format must be 'csv' or 'json', got {format!r}.")

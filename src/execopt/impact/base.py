@@ -292,9 +292,14 @@ def register_model(cls: type[M]) -> type[M]:
     """Class decorator: make ``cls`` readable by :func:`model_from_dict` under ``cls.kind``."""
     kind = getattr(cls, "kind", None)
     if not isinstance(kind, str) or kind in ("", "abstract"):
-        raise TypeError(f"{cls.__name__} needs a class-level string 'kind' to be registered.")
+        raise InputError(
+            f"{cls.__name__} needs a class-level string 'kind' (e.g. kind = \"fee\") to be "
+            "registered."
+        )
     if kind in _REGISTRY and _REGISTRY[kind] is not cls:
-        raise TypeError(f"model kind {kind!r} is already registered by {_REGISTRY[kind].__name__}.")
+        raise InputError(
+            f"model kind {kind!r} is already registered by {_REGISTRY[kind].__name__}: choose another kind."
+        )
     _REGISTRY[kind] = cls
     return cls
 

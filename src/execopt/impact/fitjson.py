@@ -141,9 +141,9 @@ def dumps_fit_json(obj: Mapping[str, Any], indent: int | None = 2) -> str:
 
 def write_fit_json(obj: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write :func:`dumps_fit_json` of ``obj`` to ``path``; return the path."""
-    p = Path(path)
-    p.write_text(dumps_fit_json(obj) + "\n", encoding="utf-8")
-    return p
+    from execopt._atomic import write_text
+
+    return write_text(path, dumps_fit_json(obj) + "\n")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -154,6 +154,11 @@ def load_fit_json(source: str | os.PathLike[str]) -> dict[str, Any]:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataError(f"cannot read the fit file '{p}': {exc}; check the path.") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"the fit file '{p}' is not UTF-8 text (byte {exc.start}); give the JSON written by "
+            "`execopt fit --json`."
+        ) from exc
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:

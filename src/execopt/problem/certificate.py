@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from execopt import _validate as _v
 from execopt.errors import ExecoptError, InputError
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.optimum import exact_optimum
@@ -250,7 +251,10 @@ def certify(
         ``optimum`` contradicts the bounds.
     """
     if not isinstance(problem, ExecutionProblem):
-        raise InputError(f"certify expects an ExecutionProblem, got {type(problem).__name__}.")
+        raise InputError(f"problem must be an ExecutionProblem, got {_v.describe(problem)}.")
+    _v.check_real("optimum", optimum, allow_none=True, unit="dollars")
+    _v.check_real("lam", lam, allow_none=True, unit="dollars per share")
+    _v.check_array("schedule", schedule, max_ndim=None, unit="shares")
     x = _schedule_array(schedule)
     N, S, u = problem.periods, problem.shares, problem.upper
     if x.ndim != 1 or x.shape[0] != N:

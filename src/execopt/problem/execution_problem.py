@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from execopt._validate import MAX_PERIODS
 from execopt.errors import ConvexityError, InfeasibleError, InputError
 from execopt.impact.base import ImpactModel, decode_array, encode_array, model_from_dict
 from execopt.impact.transient import Kernel, kernel_from_dict
@@ -143,6 +144,11 @@ class ExecutionProblem:
             and (isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)))
         ) or n < 1:
             raise InputError(f"periods must be an integer >= 1, got {n!r}.")
+        if n > MAX_PERIODS:
+            raise InputError(
+                f"periods = {n:,} is more than the {MAX_PERIODS:,} this toolkit accepts (one "
+                "float64 array of that length is 0.8 GB, and a solve needs several)."
+            )
         N = int(n)
         object.__setattr__(self, "periods", N)
         if not isinstance(self.impact, ImpactModel):

@@ -46,8 +46,9 @@ def write_schedule_csv(path: Path, x: Any) -> Path:
     """Write ``x`` as the suite's schedule CSV (header ``shares``, one ``repr`` float per row)."""
     path = Path(path)
     vals = np.asarray(x, dtype=np.float64).ravel().tolist()
-    path.write_text("shares\n" + "".join(f"{v!r}\n" for v in vals), encoding="utf-8")
-    return path
+    from execopt._atomic import write_text
+
+    return write_text(path, "shares\n" + "".join(f"{v!r}\n" for v in vals))
 
 
 def _split(line: str) -> list[str]:

@@ -7,6 +7,9 @@ Notebooks call these with the ``output_dir`` parameter the report build gives th
 * :func:`save_data` writes raw per-draw data as ``data/<name>.csv.gz``;
 * :func:`note_data` records a data file read (path and sha256) for the provenance block;
 * :func:`write_finding` records the one-line finding shown in ``reports/index.html``.
+
+Every file is written atomically (:mod:`execopt._atomic`): a killed build or a full disk leaves
+the previous file or none, never a cut one.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from execopt.reporting.present import HumanTable
+from execopt._atomic import atomic_path, write_text
 
 __all__ = ["note_data", "save_data", "save_figure", "save_table", "sha256", "write_finding"]
 
@@ -47,9 +51,12 @@ def save_figure(fig: Any, name: str, output_dir: str | Path) -> list[Path]:
     for ext in ("png", "svg"):
         p = d / f"{name}.{ext}"
         # a fixed salt makes SVG element ids, and so the file, the same on every build
-        with matplotlib.rc_context({"svg.hashsalt": "execopt"}):
+        with matplotlib.rc_context({"svg.hashsalt": "execopt"}), atomic_path(p) as tmp:
             fig.savefig(
-                p, dpi=150, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else None
+                tmp,
+                dpi=150,
+                bbox_inches="tight",
+                metadata={"Date": None} if ext == "svg" else None,
             )
         out.append(p)
     return out
@@ -72,8 +79,9 @@ def save_table(
 
     d = _dir(output_dir, "tables")
     csv, md = d / f"{name}.csv", d / f"{name}.md"
-    df.to_csv(csv, index=False)
-    md.write_text((shown if shown is not None else human(df)).to_markdown() + "\n")
+    with atomic_path(csv) as tmp:
+        df.to_csv(tmp, index=False)
+    write_text(md, (shown if shown is not None else human(df)).to_markdown() + "\n")
     return [csv, md]
 
 
@@ -84,7 +92,8 @@ def save_data(df: pd.DataFrame, name: str, output_dir: str | Path) -> Path:
     Markdown table would only be noise (and several MB).
     """
     p = _dir(output_dir, "data") / f"{name}.csv.gz"
-    df.to_csv(p, index=False, compression={"method": "gzip", "mtime": 0})
+    with atomic_path(p) as tmp:
+        df.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
     return p
 
 
@@ -97,11 +106,9 @@ def note_data(path: str | Path, output_dir: str | Path) -> None:
     for q in files:
         if q.is_file() and all(i["path"] != str(q) for i in items):
             items.append({"path": str(q), "sha256": sha256(q)})
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
-    f.write_text(json.dumps(items, indent=1))
+    write_text(f, json.dumps(items, indent=1))
 
 
 def write_finding(text: str, output_dir: str | Path) -> None:
     """The report's one-line finding, shown in ``reports/index.html``."""
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
-    (Path(output_dir) / "finding.txt").write_text(" ".join(text.split()) + "\n")
+    write_text(Path(output_dir) / "finding.txt", " ".join(text.split()) + "\n")

@@ -30,6 +30,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from execopt._atomic import replace_folder, write_text
+
 __all__ = ["ReportResult", "build_reports", "main", "provenance"]
 
 PACKAGES = (
@@ -216,7 +218,7 @@ def _shared_stylesheet(page: str, out_root: Path) -> str:
     if not styles:
         return page
     css = "\n".join(re.sub(r"^<style[^>]*>|</style>$", "", s) for s in styles)
-    (out_root / STYLESHEET).write_text(css + "\n" + EXECOPT_CSS)
+    write_text(out_root / STYLESHEET, css + "\n" + EXECOPT_CSS)
     for s in styles[1:]:
         head = head.replace(s, "")
     head = head.replace(styles[0], f'<link rel="stylesheet" href="../{STYLESHEET}">')
@@ -269,7 +271,7 @@ def _build_one(nb: Path, out_root: Path, params: dict[str, Any], root: Path) -> 
         for d in data_files:  # a reader sees (and the record keeps) no local path
             d["path"] = _display_path(d["path"], str(p.get("data_path", "")))
         if df.exists():
-            df.write_text(json.dumps(data_files, indent=1))
+            write_text(df, json.dumps(data_files, indent=1))
         prov = provenance(
             root,
             {k: v for k, v in p.items() if k != "data_path"}
@@ -280,15 +282,12 @@ def _build_one(nb: Path, out_root: Path, params: dict[str, Any], root: Path) -> 
         if p.get("fast"):
             body = re.sub(r"(<body[^>]*>)", r"\1" + QUICK_BANNER, body, count=1)
         body = body.replace("</body>", _provenance_html(prov, data_files) + "</body>")
-        (work / "index.html").write_text(body)
-        (work / "provenance.json").write_text(json.dumps(prov, indent=1, default=str))
+        write_text(work / "index.html", body)
+        write_text(work / "provenance.json", json.dumps(prov, indent=1, default=str))
         ipynb_out.unlink()
         finding_f = work / "finding.txt"
         finding = finding_f.read_text().strip() if finding_f.exists() else "(no finding recorded)"
-        dest = out_root / name
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.move(str(work), dest)
+        replace_folder(work, out_root / name)
     return ReportResult(name, True, time.perf_counter() - t0, finding)
 
 
@@ -348,7 +347,7 @@ def _write_index(
         + _provenance_html(prov, list(data_files.values()))
         + "</body></html>"
     )
-    (out_root / "index.html").write_text(page)
+    write_text(out_root / "index.html", page)
 
 
 def build_reports(
@@ -401,7 +400,7 @@ def build_reports(
         prev.pop(gone)
         if (out_root / gone / "finding.txt").exists():
             shutil.rmtree(out_root / gone)
-    idx.write_text(json.dumps(sorted(prev.values(), key=lambda d: d["name"]), indent=1))
+    write_text(idx, json.dumps(sorted(prev.values(), key=lambda d: d["name"]), indent=1))
     all_results = [ReportResult(**d) for d in sorted(prev.values(), key=lambda d: d["name"])]
     index_params = {k: v for k, v in params.items() if k != "data_path"}
     index_params["data_label"] = _data_label(str(params["data_path"]))

@@ -8,13 +8,13 @@ temporary name in the target folder, then ``os.replace``), so a killed run leave
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
+
+from execopt._atomic import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from execopt.data import BookSeries
@@ -27,17 +27,11 @@ __all__ = ["plot_backtest", "plot_fit", "plot_schedules", "write_png"]
 
 
 def write_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Write ``fig`` to ``path`` as PNG, atomically; create the folder if needed."""
+    """Write ``fig`` to ``path`` as PNG, atomically (:func:`execopt._atomic.atomic_path`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=dpi)
     return path
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from execopt._atomic import atomic_path, write_text
 from execopt.errors import InputError
 from execopt.studies.suite.validate import CHECKS, InstanceResult, ValidationResult
 
@@ -358,10 +359,7 @@ def write_report(result: ValidationResult, path: Path) -> Path:
         text = render_markdown(result)
     else:
         raise InputError(f"report file {path} must end in .html or .md.")
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_text(path, text)
 
 
 # ----------------------------------------------------------------------------- self-validation
@@ -399,7 +397,8 @@ def write_self_validation(
     outdir.mkdir(parents=True, exist_ok=True)
     csv_path = outdir / "self_validation.csv"
     md_path = outdir / "self_validation.md"
-    table.to_csv(csv_path, index=False)
+    with atomic_path(csv_path) as tmp:
+        table.to_csv(tmp, index=False)
     shown = table.copy()
     for col in shown.columns:
         shown[col] = [_fmt_cell(str(col), v) for v in shown[col]]
@@ -425,5 +424,5 @@ def write_self_validation(
             align=["r" if c in numeric else "l" for c in shown.columns],
         ),
     ]
-    md_path.write_text("".join(md), encoding="utf-8")
+    write_text(md_path, "".join(md))
     return csv_path, md_path

@@ -7,6 +7,7 @@ from typing import Any, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from execopt import _validate as _v
 from execopt.errors import InfeasibleError, InputError, NotSupportedError
 from execopt.impact.base import ImpactModel, LinearSupply
 from execopt.problem.execution_problem import ExecutionProblem
@@ -122,6 +123,14 @@ def solve_batch(
     ------
     InputError, InfeasibleError, NotSupportedError
     """
+    # input guards: types and shapes (a mis-shaped cap used to raise a bare ValueError)
+    _v.check_array("shares", shares, max_ndim=None, unit="shares")
+    if not isinstance(impact, ImpactModel):
+        raise InputError(
+            f"impact must be a QuadraticImpact or PowerLawImpact, got {_v.describe(impact)}."
+        )
+    _v.check_int("periods", periods, minimum=1, maximum=_v.MAX_PERIODS, allow_none=True)
+    _v.check_array("cap", cap, max_ndim=None, allow_none=True, unit="shares")
     S = np.atleast_1d(np.asarray(shares, dtype=np.float64))
     if S.ndim != 1 or not np.all(np.isfinite(S)) or np.any(S < 0):
         raise InputError("shares must be a 1-D array of finite order sizes >= 0 (shares).")
@@ -136,11 +145,13 @@ def solve_batch(
         raise InputError(
             f"impact parameters are for {bs[0]} orders but {M} order sizes were given."
         )
-    u = (
-        np.full((M, N), np.inf)
-        if cap is None
-        else np.broadcast_to(np.asarray(cap, dtype=float), (M, N)).copy()
-    )
+    c = None if cap is None else np.asarray(cap, dtype=float)
+    if c is not None and c.shape not in ((), (N,), (M, N)):
+        raise InputError(
+            f"cap must be None, a scalar, shape (N,) = ({N},) or (M, N) = ({M}, {N}); got "
+            f"shape {c.shape}."
+        )
+    u = np.full((M, N), np.inf) if c is None else np.broadcast_to(c, (M, N)).copy()
     if np.any(np.isnan(u)) or np.any(u < 0):
         raise InputError("cap must be >= 0 and not NaN (shares).")
     short = S > u.sum(axis=1) * (1 + 1e-12)

@@ -21,13 +21,21 @@ from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, differential_evolution, minimize
 from threadpoolctl import threadpool_limits
 
-from execopt.errors import ConvergenceWarning
+from execopt._validate import check_int, check_real, check_seed
+from execopt.errors import ConvergenceWarning, InputError
 from execopt.problem.certificate import certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.solvers.repair import clip_to_feasible, raw_violation
 from execopt.solvers.solution import Solution, Timings
 
-__all__ = ["DE_CV_RTOL", "DE_SETTINGS", "SLSQP_SETTINGS", "solve_de", "solve_slsqp"]
+__all__ = [
+    "DE_CV_RTOL",
+    "DE_SETTINGS",
+    "SLSQP_SETTINGS",
+    "check_time_limit",
+    "solve_de",
+    "solve_slsqp",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -40,6 +48,25 @@ DE_SETTINGS: dict[str, Any] = {"popsize": 15, "maxiter": 1000, "tol": 1e-8, "tim
 #: Largest violation of ``sum x = S``, relative to the scaled order size, that a converged DE run
 #: may leave (rounding); clip-and-certify then removes it. Matches the certificate's 1e-9.
 DE_CV_RTOL = 1e-9
+
+
+def check_time_limit(time_limit: Any) -> None:
+    """Raise :class:`InputError` unless ``time_limit`` is None or a finite number of seconds > 0.
+
+    NaN compares false with every deadline, so a NaN limit never stopped differential evolution
+    (still running at 600 s); a negative or zero one stopped it before its first generation.
+    """
+    check_real("time_limit", time_limit, allow_none=True, unit="seconds")
+    if time_limit is not None and not (np.isfinite(float(time_limit)) and float(time_limit) > 0):
+        raise InputError(
+            f"time_limit must be a finite number of seconds > 0 (or None for the default "
+            f"{DE_SETTINGS['time_limit']:g} s), got {time_limit!r}."
+        )
+
+
+def _check_problem(problem: Any) -> None:
+    if not isinstance(problem, ExecutionProblem):
+        raise InputError(f"problem must be an ExecutionProblem, got {type(problem).__name__}.")
 
 
 def _scaled(problem: ExecutionProblem) -> tuple[float, float]:
@@ -82,7 +109,15 @@ def _finish(
 
 
 def solve_slsqp(problem: ExecutionProblem, *, maxiter: int | None = None) -> Solution:
-    """SLSQP from equal allocation, on the scaled problem (see the module docstring)."""
+    """SLSQP from equal allocation, on the scaled problem (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        ``maxiter`` is not None or an integer >= 1.
+    """
+    _check_problem(problem)
+    check_int("maxiter", maxiter, minimum=1, allow_none=True)
     t_start = perf_counter()
     N, S, u = problem.periods, problem.shares, problem.upper
     s, C = _scaled(problem)
@@ -148,7 +183,19 @@ def solve_de(
     maxiter: int | None = None,
     popsize: int | None = None,
 ) -> Solution:
-    """Differential evolution with a ``LinearConstraint``, seeded and bounded in wall time."""
+    """Differential evolution with a ``LinearConstraint``, seeded and bounded in wall time.
+
+    Raises
+    ------
+    InputError
+        ``time_limit`` not None or a finite number of seconds > 0; ``seed`` not None, an
+        integer in [0, 2**32) or a Generator; ``maxiter``/``popsize`` not None or an integer >= 1.
+    """
+    _check_problem(problem)
+    check_time_limit(time_limit)
+    check_seed("seed", seed)
+    check_int("maxiter", maxiter, minimum=1, allow_none=True)
+    check_int("popsize", popsize, minimum=1, allow_none=True)
     t_start = perf_counter()
     N, S, u = problem.periods, problem.shares, problem.upper
     s, C = _scaled(problem)

@@ -26,6 +26,7 @@ from execopt.errors import (
     ConvergenceWarning,
     ConvexityError,
     InfeasibleError,
+    InputError,
     NotSupportedError,
     SolverError,
 )
@@ -475,6 +476,8 @@ def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = Fa
     SolverError
         Any other back-end failure.
     """
+    if not isinstance(warm_start, (bool, np.bool_)):  # input guard: "x" would be truthy
+        raise InputError(f"warm_start must be True or False, got {warm_start!r}.")
     _check_applicable(problem, method)
     t_start = perf_counter()
     N = problem.periods

@@ -4,13 +4,18 @@ Three ways to run, chosen by :class:`ParallelConfig`:
 
 * ``workers=1`` (and no scheduler): in process, a plain loop; no Dask start-up cost;
 * ``workers=k > 1``: a :class:`dask.distributed.LocalCluster` with ``k`` worker *processes*
-  (one thread each) and a real scheduler, started and closed around the study;
+  (one thread each) and a real scheduler, started and closed around the study. ``k`` is capped
+  at the cores this process may run on (:func:`available_cores`): more processes than cores
+  only add start-up time and memory. ``oversubscribe=True`` lifts the cap;
 * ``scheduler="tcp://host:port"``: an existing cluster; the client connects and disconnects,
   the cluster is left running.
 
 Results never depend on the worker count: the caller fixes the chunking (and one
 ``SeedSequence`` child per chunk) before anything is sent out, and :func:`map_chunks` returns
 the results in chunk order whichever worker finished first.
+
+An unreachable scheduler is an :class:`~execopt.errors.InputError` after
+:data:`CONNECT_TIMEOUT` seconds, naming the address.
 """
 
 from __future__ import annotations
@@ -24,9 +29,29 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import Any, TypeVar
 
+from execopt._validate import check_int
 from execopt.errors import InputError
 
-__all__ = ["ParallelConfig", "RunStats", "dask_client", "map_chunks"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "ParallelConfig",
+    "RunStats",
+    "available_cores",
+    "dask_client",
+    "map_chunks",
+]
+
+#: Seconds to wait for an existing Dask scheduler before giving up.
+CONNECT_TIMEOUT = 10.0
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity; ``os.cpu_count()`` where unknown)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return max(os.cpu_count() or 1, 1)
+
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -41,42 +66,78 @@ class ParallelConfig:
     ----------
     workers : int or None
         Worker processes of a local cluster; ``1`` runs in process; ``None`` (default) uses every
-        core.
+        available core. More than :func:`available_cores` is capped there unless
+        ``oversubscribe``.
     scheduler : str or None
         Address of an existing Dask scheduler (``"tcp://host:8786"``); overrides ``workers``.
     threads_per_worker : int
         Threads per worker process (1: NumPy's sorting is single-threaded anyway).
     progress : bool
-        Show a tqdm progress bar over completed chunks.
+        Show a tqdm progress bar (stderr) over completed chunks.
+    oversubscribe : bool
+        Start ``workers`` processes even when there are fewer cores.
     """
 
     workers: int | None = None
     scheduler: str | None = None
     threads_per_worker: int = 1
     progress: bool = False
+    oversubscribe: bool = False
 
     def __post_init__(self) -> None:
-        if self.workers is not None and (not isinstance(self.workers, int) or self.workers < 1):
-            raise InputError(f"workers must be an integer >= 1 or None, got {self.workers!r}.")
-        if self.threads_per_worker < 1:
-            raise InputError("threads_per_worker must be >= 1.")
+        check_int("workers", self.workers, minimum=1, allow_none=True)
+        check_int("threads_per_worker", self.threads_per_worker, minimum=1)
+        if self.scheduler is not None and (
+            not isinstance(self.scheduler, str) or not self.scheduler.strip()
+        ):
+            raise InputError(
+                f"scheduler must be an address such as 'tcp://host:8786' or None, got "
+                f"{self.scheduler!r}."
+            )
+
+    @property
+    def requested(self) -> int:
+        """Worker processes asked for (every available core when ``workers`` is None)."""
+        return self.workers if self.workers is not None else available_cores()
 
     @property
     def n_workers(self) -> int:
-        """Number of local worker processes this config asks for."""
-        return self.workers if self.workers is not None else max(os.cpu_count() or 1, 1)
+        """Worker processes that will be started: :attr:`requested`, capped at the available
+        cores unless ``oversubscribe``."""
+        if self.oversubscribe:
+            return self.requested
+        return min(self.requested, available_cores())
+
+    @property
+    def capped(self) -> bool:
+        """True when fewer workers are started than asked for (see :attr:`n_workers`)."""
+        return self.scheduler is None and self.n_workers < self.requested
 
     @property
     def in_process(self) -> bool:
         """True when chunks run in this process (no Dask)."""
         return self.scheduler is None and self.n_workers == 1
 
+    def cap_note(self) -> str | None:
+        """A sentence for the user when the worker count was capped, else None."""
+        if not self.capped:
+            return None
+        return (
+            f"workers: asked for {self.requested:,}, starting {self.n_workers} (the cores this "
+            f"process may use); more processes than cores only add start-up time and memory. "
+            "Pass --oversubscribe (oversubscribe=True) to start them all."
+        )
+
     def describe(self) -> str:
         if self.scheduler:
             return f"dask scheduler {self.scheduler}"
         if self.in_process:
-            return "in process"
-        return f"dask LocalCluster, {self.n_workers} worker processes"
+            where = "in process"
+        else:
+            where = f"dask LocalCluster, {self.n_workers} worker processes"
+        if self.capped:
+            where += f" (capped from {self.requested:,} at the available cores)"
+        return where
 
 
 @dataclass
@@ -104,7 +165,16 @@ def dask_client(parallel: ParallelConfig) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster
 
     if parallel.scheduler is not None:
-        with Client(parallel.scheduler) as client:
+        try:
+            client = Client(parallel.scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {parallel.scheduler!r} within "
+                f"{CONNECT_TIMEOUT:g} s ({' '.join(str(exc).split())[:200]}): check the address "
+                "and that a scheduler runs there (`dask scheduler`), or leave out --scheduler "
+                "to start a local cluster."
+            ) from exc
+        with client:
             yield client
         return
     with (

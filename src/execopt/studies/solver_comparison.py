@@ -214,12 +214,23 @@ def compare_case(
     return rows
 
 
-def run_solver_comparison(config: SolverComparisonConfig | None = None) -> pd.DataFrame:
-    """The comparison table: one row per (case, N, method), columns :data:`COLUMNS`."""
+def run_solver_comparison(
+    config: SolverComparisonConfig | None = None, *, progress: bool = False
+) -> pd.DataFrame:
+    """The comparison table: one row per (case, N, method), columns :data:`COLUMNS`.
+
+    ``progress`` shows a tqdm bar on stderr over the (case, N) problems (the full study takes
+    minutes: differential evolution runs to its time limit on every one).
+    """
+    from tqdm.auto import tqdm
+
     config = config or SolverComparisonConfig()
     rows: list[dict[str, Any]] = []
-    for case in config.cases:
-        for N in config.sizes:
+    pairs = [(case, N) for case in config.cases for N in config.sizes]
+    with tqdm(total=len(pairs), desc="solvers", unit="problem", disable=not progress) as bar:
+        for case, N in pairs:
+            bar.set_postfix_str(f"{case} N={N}")
             problem, what = build_case(case, N, seed=config.seed)
             rows += compare_case(problem, case, config, description=what)
+            bar.update()
     return pd.DataFrame(rows, columns=list(COLUMNS))

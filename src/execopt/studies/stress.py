@@ -191,6 +191,13 @@ class StressConfig:
     seed: int = 0
     scenarios: tuple[Scenario, ...] = field(default=SCENARIOS)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.stock, str) or self.stock.upper() not in PRESETS:
+            raise InputError(
+                f"unknown stock {self.stock!r} for the stress study; choose one of "
+                f"{', '.join(PRESETS)}."
+            )
+
     def fast(self) -> StressConfig:
         """CI-sized: no risk term (every solve exact)."""
         return replace(self, risk_aversion=0.0)

@@ -132,6 +132,13 @@ class SimStressConfig:
     policies: tuple[str, ...] = SIM_POLICIES
 
     def __post_init__(self) -> None:
+        from execopt.data import PRESETS
+
+        if not isinstance(self.stock, str) or self.stock.upper() not in PRESETS:
+            raise InputError(
+                f"unknown stock {self.stock!r} for the simulated stress study; choose one of "
+                f"{', '.join(PRESETS)}."
+            )
         unknown = set(self.policies) - set(SIM_POLICIES)
         if unknown:
             raise InputError(f"unknown policies {sorted(unknown)}; choose from {SIM_POLICIES}.")

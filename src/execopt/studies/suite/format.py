@@ -86,6 +86,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from execopt._atomic import check_output_dir, write_bytes, write_text
 from execopt.errors import DataError, InfeasibleError, InputError
 from execopt.impact.base import ImpactModel, model_from_dict
 from execopt.problem.execution_problem import ExecutionProblem
@@ -190,9 +191,7 @@ def write_instance(folder: Path, data: Mapping[str, Any]) -> Path:
     """Write ``data`` to ``folder/<id>.json`` (see :func:`dumps_instance`); return the path."""
     plain = to_json_value(dict(data))
     check_instance(plain, where=str(plain.get("id")))
-    path = Path(folder) / f"{plain['id']}.json"
-    path.write_bytes(dumps_instance(plain))
-    return path
+    return write_bytes(Path(folder) / f"{plain['id']}.json", dumps_instance(plain))
 
 
 # ----------------------------------------------------------------------------- schema
@@ -469,9 +468,8 @@ def write_manifest(folder: Path, meta: Mapping[str, Any]) -> Path:
     folder = Path(folder)
     files = {p.name: sha256_file(p) for p in sorted(folder.glob("*.json")) if p.name != MANIFEST}
     doc = {**to_json_value(dict(meta)), "count": len(files), "files": files}
-    path = folder / MANIFEST
-    path.write_text(json.dumps(doc, indent=1, sort_keys=True, allow_nan=False) + "\n", "ascii")
-    return path
+    text = json.dumps(doc, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    return write_text(folder / MANIFEST, text, encoding="ascii")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -594,13 +592,14 @@ def export_suite(dest: Path, *, version: int = SUITE_VERSION) -> list[Path]:
         raise InputError(
             f"{dest} exists and is not a folder: give a folder to export the suite to."
         )
-    dest.mkdir(parents=True, exist_ok=True)
+    check_output_dir(dest)
     written = []
     names = [*sorted(read_manifest(src)["files"]), MANIFEST]
+    # the manifest goes first and comes back last: an interrupted export has none, and a
+    # folder without a manifest is refused by `execopt validate`
+    (dest / MANIFEST).unlink(missing_ok=True)
     for name in names:
-        target = dest / name
-        target.write_bytes((src / name).read_bytes())
-        written.append(target)
+        written.append(write_bytes(dest / name, (src / name).read_bytes()))
     problems = verify_manifest(dest)
     if problems:  # pragma: no cover - only a failing disk gets here
         raise DataError(f"the exported suite in {dest} does not verify: {'; '.join(problems[:5])}.")
