@@ -8,6 +8,7 @@ Examples
     execopt fit ../shared/data/mbp10/FROG_2025-04-03.csv.gz --side sell --model both
     execopt fit data/FROG_2025-04-0* --json-out fit.json   # then: execopt solve --params fit.json
     execopt fit book.csv --messages msg.csv --format lobster --plot fit.png --json
+    execopt fit ../shared/data/mbp10/FROG_2025-04-03.csv.gz --propagator --json-out fit.json
 
 Every minute's last book is walked on a log-spaced size grid (1 share to the median visible
 depth); sizes beyond a book's visible depth are censored, dropped and counted. The table shows
@@ -20,6 +21,10 @@ fit file (see :mod:`execopt.impact.fitjson`) that ``execopt solve --params`` rea
 The book is loaded by :func:`execopt.data.load_book`: the rows read, kept and dropped (per
 reason) are printed and put in the JSON under ``"data_validation"``, and a book that lost more
 than ``--max-drop`` (default 1 %) of its rows is refused with exit code 2.
+
+``--propagator`` also fits transient and permanent impact from the book's signed trades
+(:mod:`execopt.impact.propagator`; options and tables in :mod:`execopt.cli._propagator`) and
+writes them to the fit file's ``"propagator"`` section, which ``execopt solve --params`` uses.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+from execopt.cli import _propagator
 from execopt.cli._data import (
     add_data_arguments,
     namespace_options,
@@ -106,6 +112,7 @@ def register(subparsers: Any) -> None:
         help="least-squares metric: per-share slippage (default) or dollar cost",
     )
     f.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates (default 200)")
+    _propagator.add_arguments(p)
     o = p.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the fit JSON only (to stdout)")
     o.add_argument("--json-out", type=Path, metavar="FILE.json", help="also write the fit JSON")
@@ -164,7 +171,7 @@ def load_book(
 
 def run(args: argparse.Namespace) -> int:
     """Load, fit, print the table (or JSON), write the requested files; return the exit code."""
-    from execopt.impact.fitjson import dumps_fit_json, fit_to_dict
+    from execopt.impact.fitjson import dumps_fit_json, fit_to_dict, write_fit_json
     from execopt.impact.profiles import fit_profile
 
     t0 = perf_counter()
@@ -177,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
         progress=(not args.json) and sys.stderr.isatty(),
         **namespace_options(args),
     )
+    if args.propagator:  # a preset's synthetic day gets trades that move its mid
+        book, source = _propagator.with_demo_propagator(book, source, args.seed)
     t_read = perf_counter() - t0
     models = ("quadratic", "power") if args.model == "both" else (args.model,)
     profiles: dict[str, ImpactProfile] = {}
@@ -201,10 +210,12 @@ def run(args: argparse.Namespace) -> int:
     t_fit = perf_counter() - t0 - t_read
     doc: dict[str, Any] = records[models[0]] if len(models) == 1 else dict(records)
     doc["data_validation"] = validation_doc(book.validation, args.max_drop)
+    prop = _propagator.fit(book, args) if args.propagator else None
+    if prop is not None:
+        doc["propagator"] = prop.summary()
     files: dict[str, str] = {}
     if args.json_out is not None:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(dumps_fit_json(doc) + "\n", encoding="utf-8")
+        write_fit_json(doc, args.json_out)  # atomic: temporary file, then os.replace
         files["fit JSON"] = str(args.json_out)
     if args.plot is not None:
         plot_fit(args.plot, book, profiles)
@@ -214,7 +225,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps_fit_json(doc) + "\n")
         sys.stdout.flush()
     else:
-        _print_human(book, source, profiles, records, files, t_read, t_fit, args.max_drop)
+        _print_human(book, source, profiles, records, {}, t_read, t_fit, args.max_drop)
+        if prop is not None:
+            _propagator.print_propagator(prop, source.get("propagator"))
+        _print_files(files)
     return 0
 
 
@@ -337,8 +351,16 @@ def _print_human(
                 prow,
             )
         )
+    _print_files(files)
+
+
+def _print_files(files: dict[str, str]) -> None:
+    from rich.text import Text
+
+    from execopt.cli.render import console
+
     for what, path in files.items():
-        out.print(Text(f"wrote {what}: {path}"))
+        console().print(Text(f"wrote {what}: {path}"))
 
 
 # ----------------------------------------------------------------------------- plot
