@@ -373,7 +373,10 @@ def synthetic_book(
       exponential proportions, each at a random event of the minute, side B or A with equal
       probability, at the best ask (B) or best bid (A);
     * optionally a propagator (``transient`` and/or ``permanent`` given): the trades move the
-      mid by a known kernel before the levels are laid out, see :func:`propagator_path`.
+      mid by a known kernel before the levels are laid out, see :func:`propagator_path`; each
+      minute then opens with one extra row, a re-quote at the minute's start (a copy of the
+      state before it, moved to the decayed level), since the discrete model decays at minute
+      boundaries.
 
     With the default knobs the row means of mid, spread and 10-level depth match the preset
     in expectation (tests hold them within 1 %, 5 % and 5 %).
@@ -518,7 +521,18 @@ def synthetic_book(
     row, buy, tsize = row[ok][order], buy[ok][order], tsize[ok][order]
     if kernel is not None:
         # The propagator moves the mid after the trades were drawn (no further random draws,
-        # so the book without it is unchanged); level gaps and spreads stay as drawn.
+        # so the book without it is unchanged); level gaps and spreads stay as drawn. The
+        # discrete model decays at minute boundaries, so each minute opens with a re-quote: a
+        # copy of the state before it (minute 0: of its first row) at the minute's start.
+        copy = np.maximum(first_row - 1, 0)
+        src = np.insert(np.arange(N), first_row, copy)  # the row each new row copies
+        minute_of_row = np.insert(minute_of_row, first_row, np.arange(P))
+        ts = np.insert(ts, first_row, minutes.view(np.int64))
+        row = row + np.searchsorted(first_row, row, side="right")  # rows inserted before
+        price, ticks = price[src], ticks[src]
+        bid_gaps, ask_gaps = bid_gaps[src], ask_gaps[src]
+        bid_sz, ask_sz = bid_sz[src], ask_sz[src]
+        N = N + P
         signed = np.where(buy, tsize, -tsize)
         impact = propagator_path(kernel, gamma, minute_of_row, row, signed, P)
         bid_px, ask_px = level_prices(price + impact)

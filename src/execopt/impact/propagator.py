@@ -337,23 +337,26 @@ def _forward_fill(a: FloatArray) -> FloatArray:
 
 
 def _minute_mean_mid(ts: np.ndarray, mid: FloatArray, minutes: np.ndarray) -> FloatArray:
-    """Time-weighted mean of the piecewise-constant mid over each minute (NaN-time excluded)."""
+    """Time-weighted mean of the piecewise-constant mid over each minute (NaN-time excluded).
+
+    Row ``k``'s mid holds from ``ts[k]`` to ``ts[k+1]``, the last row's until the end of its
+    minute (after that the data say nothing). Time before the first row, or under a one-sided
+    book, does not count; a minute with no such time at all is NaN.
+    """
     t0 = int(minutes[0].astype(np.int64))
-    t = (np.asarray(ts).view(np.int64) - t0).astype(np.float64) / 1e9  # seconds
-    bounds = (
-        np.concatenate(
-            [minutes.view(np.int64) - t0, [minutes.view(np.int64)[-1] - t0 + NS_PER_MINUTE]]
-        ).astype(np.float64)
-        / 1e9
-    )
+    raw = np.asarray(ts).view(np.int64)
+    t = (raw - t0).astype(np.float64) / 1e9  # seconds
+    starts = minutes.view(np.int64) - t0
+    bounds = np.append(starts, starts[-1] + NS_PER_MINUTE).astype(np.float64) / 1e9
     ok = np.isfinite(mid)
     val = np.where(ok, mid, 0.0)
-    dur = np.diff(t, append=t[-1] if t.size else 0.0)
+    last_end = (int(raw[-1]) // NS_PER_MINUTE + 1) * NS_PER_MINUTE - t0
+    dur = np.append(t[1:], last_end / 1e9) - t
     cv = np.concatenate([[0.0], np.cumsum(val * dur)])
     ct = np.concatenate([[0.0], np.cumsum(ok * dur)])
     k = np.searchsorted(t, bounds, side="right") - 1
     kk = np.maximum(k, 0)
-    part = np.where(k >= 0, bounds - t[kk], 0.0)
+    part = np.where(k >= 0, np.clip(bounds - t[kk], 0.0, dur[kk]), 0.0)
     iv = np.where(k >= 0, cv[kk] + val[kk] * part, 0.0)
     it = np.where(k >= 0, ct[kk] + ok[kk] * part, 0.0)
     dv, dt = np.diff(iv), np.diff(it)
@@ -1021,7 +1024,8 @@ class PropagatorFit:
         # --- symmetric fit: point estimate and replicates together
         W = np.vstack([W_all, W_boot])
         theta, coef, mu, rss, prof = self._fit_symmetric(reg, W, grid, lo, hi, T)
-        G0, gam = coef[0, 0] * reg.sy / reg.sx, coef[0, 1] * reg.sy / reg.sx
+        G0 = float(coef[0, 0] * reg.sy / reg.sx) + 0.0  # + 0.0: no "-0.0" from the NNLS
+        gam = float(coef[0, 1] * reg.sy / reg.sx) + 0.0
         self.profile_ = {"theta": grid.tolist(), "rss": (prof * reg.sy**2).tolist()}
         self.kernel_ = self._make_kernel(G0, theta[0])
         self.permanent_ = float(gam)
