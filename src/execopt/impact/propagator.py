@@ -1218,6 +1218,7 @@ class PropagatorFit:
                 coef[3] * k,
                 mu * reg.sy,
             ]
+        out = out + 0.0  # no "-0.0" from the NNLS
         names = ("strength", self.shape_name, "permanent")
         sides: dict[str, Any] = {}
         for s, cols_idx in (("buy", (0, 1, 2)), ("sell", (3, 4, 5))):
@@ -1281,6 +1282,17 @@ class PropagatorFit:
                 f"R² = {self.r2_:.3f}: the signed flow explains little of the minute-mean mid "
                 "changes"
             )
+        m = getattr(self, "markouts_", None)
+        if m is not None and m.n.size and np.all(np.isfinite(m.ci[0])):
+            lo_m, hi_m = float(m.ci[0, 0]), float(m.ci[0, 1])
+            if not lo_m <= float(m.model[0]) <= hi_m:
+                out.append(
+                    f"the +{m.horizons[0]}-minute mark-out of a trade, ${m.data[0]:.4f} "
+                    f"[{lo_m:.4f}, {hi_m:.4f}], is not what the fitted kernel implies "
+                    f"(${m.model[0]:.4f}): single trades do not follow the per-minute "
+                    "linear-in-volume model (impact concave in size, or trades that anticipate "
+                    "the price)"
+                )
         if self.asymmetry_ is not None:
             sig = [n for n, a in self.asymmetry_.items() if np.isfinite(a["p"]) and a["p"] < 0.05]
             if sig:
