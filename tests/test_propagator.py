@@ -466,3 +466,16 @@ def test_cli_fit_propagator_on_the_frog_day(
     assert 1e-5 < prop["params"]["strength"] < 6e-5
     assert 0.02 < d["r2"] < 0.3
     assert prop["markouts"][0]["data"] > 0  # a trade's mid moves its way within a minute
+
+
+def test_cli_names_the_propagator_when_it_breaks_convexity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "big_gamma.json"
+    kernel = {"kernel": "exponential", "strength": 1e-5, "half_life": 5.0}
+    doc = {"model": "quadratic", "params": {"a": 0.02, "b": 1e-5}}
+    f.write_text(json.dumps({**doc, "propagator": {"kernel": kernel, "permanent": 1e-3}}))
+    assert main(["solve", "--params", str(f), "--shares", "1000", "--periods", "20"]) == EXIT_USAGE
+    assert "--no-propagator" in capsys.readouterr().err
+    argv = ["solve", "--params", str(f), "--shares", "1000", "--periods", "20", "--no-propagator"]
+    assert main(argv) == EXIT_OK

@@ -213,14 +213,24 @@ def problem_from_args(args: argparse.Namespace, *, periods: int | None = None) -
     N = args.periods if args.periods is not None else impact.periods or periods
     if N is None:  # pragma: no cover - every command gives a fallback
         raise InputError("give --periods N.")
-    problem = ExecutionProblem(
-        shares=args.shares,
-        impact=impact,
-        periods=N,
-        cap=args.cap,
-        transient=transient,
-        permanent=permanent,
-    )
+    from execopt.errors import ConvexityError
+
+    try:
+        problem = ExecutionProblem(
+            shares=args.shares,
+            impact=impact,
+            periods=N,
+            cap=args.cap,
+            transient=transient,
+            permanent=permanent,
+        )
+    except ConvexityError as exc:
+        if transient is None and permanent == 0.0:
+            raise
+        raise ConvexityError(
+            f"{exc} The transient kernel and permanent impact come from the 'propagator' "
+            f"section of {args.params}; solve without them with --no-propagator."
+        ) from exc
     return ProblemSpec(problem, stock, kind, source)
 
 

@@ -945,7 +945,8 @@ class PropagatorFit:
     def _validate(self) -> tuple[float, float]:
         if self.kernel not in ("exponential", "power_law"):
             raise InputError(f"kernel must be 'exponential' or 'power_law', got {self.kernel!r}.")
-        if not (isinstance(self.l0, (int, float)) and np.isfinite(self.l0) and self.l0 > 0):
+        l0_ok = isinstance(self.l0, (int, float)) and not isinstance(self.l0, bool)
+        if not (l0_ok and np.isfinite(self.l0) and self.l0 > 0):
             raise InputError(f"l0 must be a finite number of minutes > 0, got {self.l0!r}.")
         _check_int("n_boot", self.n_boot, 0)
         _check_int("block_minutes", self.block_minutes, 1)
