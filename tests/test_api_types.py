@@ -42,6 +42,8 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
     ("tabulated-2d", lambda: eo.TabulatedKernel([[1.0], [2.0]]), "values"),
     ("kernel_from_dict-unknown", lambda: eo.kernel_from_dict({"kernel": "box"}), "kernel"),
     ("kernel_from_dict-list", lambda: eo.kernel_from_dict([1, 2]), "kernel"),
+    ("propagator-kernel", lambda: eo.PropagatorFit(kernel="box").fit(data.synthetic_book("FROG", periods=60)), "kernel"),
+    ("propagator-book", lambda: eo.PropagatorFit().fit("abc"), "book"),
     # ExecutionProblem
     ("problem-shares-None", lambda: eo.ExecutionProblem(None, Q, periods=10), "shares"),
     ("problem-shares-str", lambda: eo.ExecutionProblem("abc", Q, periods=10), "shares"),
@@ -178,6 +180,7 @@ def test_every_public_entry_point_is_covered() -> None:
         "PowerLawKernel": "powerlaw",
         "TabulatedKernel": "tabulated",
         "kernel_from_dict": "kernel_from_dict",
+        "PropagatorFit": "propagator",
     }
     assert callables == set(names), callables
     assert set(names.values()) <= covered

@@ -17,6 +17,7 @@ from execopt.impact.composite import SumImpact
 from execopt.impact.fees import PerShareFee
 from execopt.impact.piecewise import PiecewiseLinearImpact
 from execopt.impact.power import PowerLawImpact
+from execopt.impact.propagator import PropagatorFit
 from execopt.impact.quadratic import QuadraticImpact
 from execopt.impact.transient import (
     ExponentialKernel,
@@ -43,6 +44,7 @@ __all__ = [
     "PiecewiseLinearImpact",
     "PowerLawImpact",
     "PowerLawKernel",
+    "PropagatorFit",
     "QuadraticImpact",
     "Solution",
     "SumImpact",

@@ -16,6 +16,8 @@ Parameter file (:func:`read_params`)
     preferred when present; ``symbol`` (or ``stock``) labels the output. A file with both models
     (``{"quadratic": {...}, "power": {...}}``) needs ``--model``. Units: ``a`` dollars per share,
     ``b`` dollars per share squared, ``gamma`` dollars per share^(1+delta) on the per-share basis.
+    A ``"propagator"`` section (``execopt fit --propagator``) adds its kernel as ``transient=``
+    and its ``permanent`` gamma as ``permanent=`` to the problem, unless ``--no-propagator``.
 
 Schedule CSV (:func:`read_schedule`, :func:`write_schedule`)
     ``execopt solve --out`` writes a header ``period,shares`` and one row per period, periods
@@ -105,6 +107,12 @@ def add_problem_arguments(p: argparse.ArgumentParser, *, periods_help: str) -> N
         help='impact parameters instead of a preset: {"model": ..., "params": {...}, '
         '"profile": {...}} (see the README)',
     )
+    g.add_argument(
+        "--no-propagator",
+        action="store_true",
+        help="ignore the 'propagator' section of --params (transient kernel and permanent "
+        "impact from execopt fit --propagator)",
+    )
 
 
 @dataclass(frozen=True)
@@ -172,10 +180,18 @@ def problem_from_args(args: argparse.Namespace, *, periods: int | None = None) -
     from execopt import presets
     from execopt.problem.execution_problem import ExecutionProblem
 
+    transient, permanent = None, 0.0
     if args.params is not None:
         kind, impact, label = read_params(args.params, args.model)
         stock = (args.stock or label or args.params.stem).upper()
         source = str(args.params)
+        if not getattr(args, "no_propagator", False):
+            from execopt.impact.fitjson import read_propagator
+
+            prop = read_propagator(args.params)
+            if prop is not None:
+                transient, permanent = prop
+                source += f" (propagator: {transient!r}, permanent gamma {permanent:g})"
     else:
         if not args.stock:
             raise InputError(
@@ -204,7 +220,24 @@ def problem_from_args(args: argparse.Namespace, *, periods: int | None = None) -
     N = args.periods if args.periods is not None else impact.periods or periods
     if N is None:  # pragma: no cover - every command gives a fallback
         raise InputError("give --periods N.")
-    problem = ExecutionProblem(shares=args.shares, impact=impact, periods=N, cap=args.cap)
+    from execopt.errors import ConvexityError
+
+    try:
+        problem = ExecutionProblem(
+            shares=args.shares,
+            impact=impact,
+            periods=N,
+            cap=args.cap,
+            transient=transient,
+            permanent=permanent,
+        )
+    except ConvexityError as exc:
+        if transient is None and permanent == 0.0:
+            raise
+        raise ConvexityError(
+            f"{exc} The transient kernel and permanent impact come from the 'propagator' "
+            f"section of {args.params}; solve without them with --no-propagator."
+        ) from exc
     return ProblemSpec(problem, stock, kind, source)
 
 

@@ -8,6 +8,7 @@ Examples
     execopt fit ../shared/data/mbp10/FROG_2025-04-03.csv.gz --side sell --model both
     execopt fit data/FROG_2025-04-0* --json-out fit.json   # then: execopt solve --params fit.json
     execopt fit book.csv --messages msg.csv --format lobster --plot fit.png --json
+    execopt fit ../shared/data/mbp10/FROG_2025-04-03.csv.gz --propagator --json-out fit.json
 
 Every minute's last book is walked on a log-spaced size grid (1 share to the median visible
 depth); sizes beyond a book's visible depth are censored, dropped and counted. The table shows
@@ -20,6 +21,10 @@ fit file (see :mod:`execopt.impact.fitjson`) that ``execopt solve --params`` rea
 The book is loaded by :func:`execopt.data.load_book`: the rows read, kept and dropped (per
 reason) are printed and put in the JSON under ``"data_validation"``, and a book that lost more
 than ``--max-drop`` (default 1 %) of its rows is refused with exit code 2.
+
+``--propagator`` also fits transient and permanent impact from the book's signed trades
+(:mod:`execopt.impact.propagator`; options and tables in :mod:`execopt.cli._propagator`) and
+writes them to the fit file's ``"propagator"`` section, which ``execopt solve --params`` uses.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from execopt.cli import _args
+from execopt.cli import _args, _propagator
 from execopt.cli._data import (
     add_data_arguments,
     namespace_options,
@@ -123,6 +128,7 @@ def register(subparsers: Any) -> None:
         default=200,
         help="bootstrap replicates, 0 for no confidence intervals (default 200)",
     )
+    _propagator.add_arguments(p)
     o = p.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print the fit JSON only (to stdout)")
     o.add_argument(
@@ -224,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
         progress=progress_enabled(args),
         **namespace_options(args),
     )
+    if args.propagator:  # a preset's synthetic day gets trades that move its mid
+        book, source = _propagator.with_demo_propagator(book, source, args.seed)
     t_read = perf_counter() - t0
     models = ("quadratic", "power") if args.model == "both" else (args.model,)
     profiles: dict[str, ImpactProfile] = {}
@@ -248,6 +256,9 @@ def run(args: argparse.Namespace) -> int:
     t_fit = perf_counter() - t0 - t_read
     doc: dict[str, Any] = records[models[0]] if len(models) == 1 else dict(records)
     doc["data_validation"] = validation_doc(book.validation, args.max_drop)
+    prop = _propagator.fit(book, args) if args.propagator else None
+    if prop is not None:
+        doc["propagator"] = prop.summary()
     files: dict[str, str] = {}
     with FileSet() as out_files:  # both files, or neither
         if args.json_out is not None:
@@ -264,7 +275,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps_fit_json(doc) + "\n")
         sys.stdout.flush()
     else:
-        _print_human(book, source, profiles, records, files, t_read, t_fit, args.max_drop)
+        _print_human(book, source, profiles, records, {}, t_read, t_fit, args.max_drop)
+        if prop is not None:
+            _propagator.print_propagator(prop, source.get("propagator"))
+        _print_files(files)
     return 0
 
 
@@ -388,5 +402,13 @@ def _print_human(
                 prow,
             )
         )
+    _print_files(files)
+
+
+def _print_files(files: dict[str, str]) -> None:
+    from rich.text import Text
+
+    from execopt.cli.render import console
+
     for what, path in files.items():
-        out.print(Text(f"wrote {what}: {path}"))
+        console().print(Text(f"wrote {what}: {path}"))

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from execopt._validate import check_date, check_int, check_real, check_seed, check_timezone
 from execopt.data.book import (
@@ -47,6 +48,7 @@ from execopt.errors import InputError
 __all__ = [
     "PRESETS",
     "SyntheticPreset",
+    "propagator_path",
     "session_minute_starts",
     "synthetic_book",
     "synthetic_book_from_impact",
@@ -254,6 +256,90 @@ def _minute_factor(
     return f
 
 
+def _check_propagator(
+    transient: ArrayLike | None, permanent: float, periods: int
+) -> tuple[np.ndarray | None, float]:
+    """Validated ``(G(0..periods-1) or None, gamma)``; None when neither is given."""
+    try:
+        gamma = float(permanent)
+    except (TypeError, ValueError):
+        raise InputError(f"permanent must be a number >= 0, got {permanent!r}") from None
+    if not (np.isfinite(gamma) and gamma >= 0):
+        raise InputError(
+            f"permanent must be a finite number >= 0 (gamma, dollars per share per share), "
+            f"got {permanent!r}"
+        )
+    if transient is None:
+        return (None, 0.0) if gamma == 0 else (np.zeros(periods), gamma)
+    g = np.asarray(transient, dtype=np.float64).ravel()
+    if g.size < periods:
+        raise InputError(
+            f"transient must hold at least periods = {periods} kernel values G(0), G(1), ..., "
+            f"got {g.size}; e.g. ExponentialKernel(...).values({periods})"
+        )
+    if not (np.all(np.isfinite(g)) and np.all(g >= 0)):
+        raise InputError("transient kernel values must be finite and >= 0")
+    return g[:periods].copy(), gamma
+
+
+def propagator_path(
+    kernel: ArrayLike,
+    gamma: float,
+    minute_of_row: ArrayLike,
+    trade_row: ArrayLike,
+    signed_size: ArrayLike,
+    periods: int,
+) -> np.ndarray:
+    """Mid displacement, in dollars, at each book row caused by the trades (the discrete model).
+
+    The convention of :mod:`execopt.impact.propagator`, at the book's own rows: with ``v_s``
+    the signed shares traded in minute ``s`` (buyer-initiated ``+``) and ``R(l) = G(l) +
+    gamma`` for ``l >= 1``, a row in minute ``t`` is displaced by
+
+        ``sum_{s < t} R(t - s) v_s  +  G(0) * (signed shares traded in minute t up to and
+        including this row)``,
+
+    so a trade moves the mid by ``G(0)`` per share at once, by ``G(l) + gamma`` per share
+    ``l`` minutes later, and the decay happens at minute boundaries. The minute-mean of this
+    path is what the estimator fits, and what the optimiser's transient cost ``1/2 x^T K x``
+    and permanent cost ``gamma (S^2 - sum x^2) / 2`` charge a schedule that trades evenly
+    through each minute.
+
+    Parameters
+    ----------
+    kernel : array_like of shape (periods,)
+        ``G(0), ..., G(periods - 1)``, dollars per share per share.
+    gamma : float
+        Permanent impact, dollars per share per share.
+    minute_of_row : array_like of int, shape (n_rows,)
+        Minute ``0 .. periods-1`` of each row (non-decreasing).
+    trade_row : array_like of int, shape (n_trades,)
+        Row of each trade (the row holds the book after it).
+    signed_size : array_like, shape (n_trades,)
+        Shares, ``+`` buyer-initiated, ``-`` seller-initiated.
+    periods : int
+
+    Returns
+    -------
+    ndarray of shape (n_rows,)
+    """
+    g = np.asarray(kernel, dtype=np.float64)[:periods]
+    mrow = np.asarray(minute_of_row, dtype=np.int64)
+    rows = np.asarray(trade_row, dtype=np.int64)
+    q = np.asarray(signed_size, dtype=np.float64)
+    n = mrow.shape[0]
+    v = np.bincount(mrow[rows], weights=q, minlength=periods)
+    R = g + gamma
+    # carried[t] = sum_{s < t} R(t - s) v_s
+    carried = np.convolve(v, np.concatenate([[0.0], R[1:]]))[:periods]
+    per_row = np.bincount(rows, weights=q, minlength=n)
+    cum = np.cumsum(per_row)
+    first = np.searchsorted(mrow, np.arange(periods), side="left")
+    before = np.concatenate([[0.0], cum])[first]  # signed shares before each minute's first row
+    own = cum - before[mrow]
+    return np.asarray(carried[mrow] + g[0] * own, dtype=np.float64)
+
+
 def synthetic_book(
     preset: str | SyntheticPreset = "FROG",
     *,
@@ -265,6 +351,8 @@ def synthetic_book(
     liquidity_shift: tuple[int, float] | None = None,
     spread_spike: tuple[int, int, float] | None = None,
     volatility_regimes: Sequence[tuple[int, float]] | None = None,
+    transient: ArrayLike | None = None,
+    permanent: float = 0.0,
     tz: str = "America/New_York",
 ) -> BookSeries:
     """Generate a seeded, calibrated event-level book day.
@@ -286,7 +374,12 @@ def synthetic_book(
     * trades: ``1 + Poisson(trades_per_minute * U_volume(t))`` per minute sharing the
       minute's volume ``daily_volume / 390 * U_volume(t) * LogNormal(sigma 0.3)`` in
       exponential proportions, each at a random event of the minute, side B or A with equal
-      probability, at the best ask (B) or best bid (A).
+      probability, at the best ask (B) or best bid (A);
+    * optionally a propagator (``transient`` and/or ``permanent`` given): the trades move the
+      mid by a known kernel before the levels are laid out, see :func:`propagator_path`; each
+      minute then opens with one extra row, a re-quote at the minute's start (a copy of the
+      state before it, moved to the decayed level), since the discrete model decays at minute
+      boundaries.
 
     With the default knobs the row means of mid, spread and 10-level depth match the preset
     in expectation (tests hold them within 1 %, 5 % and 5 %).
@@ -312,6 +405,12 @@ def synthetic_book(
         ``start <= t < end``.
     volatility_regimes : sequence of (minute, factor), optional
         Multiply the mid volatility by ``factor`` from each ``minute`` on (later entries win).
+    transient : array_like, optional
+        Kernel values ``G(0), G(1), ...`` (at least ``periods`` of them, ``>= 0``), dollars per
+        share per share per minute of lag: the trades' own-flow price response (the mid moves
+        by :func:`propagator_path`). Default none: the mid ignores the trades.
+    permanent : float
+        ``gamma >= 0``, dollars per share per share: the permanent part of that response.
     tz : str
         Exchange time zone.
 
@@ -319,6 +418,9 @@ def synthetic_book(
     -------
     BookSeries
         Validated (policy "raise"); ``source`` is ``("synthetic:<preset>:seed=<seed>",)``.
+        Without ``transient`` and ``permanent`` the book is bit for bit the one earlier
+        versions generated; with them the random draws are the same and only the prices
+        move.
     """
     check_seed("seed", seed, sequence=True, upper=None)  # input guards
     check_int("periods", periods, minimum=1)
@@ -331,6 +433,7 @@ def synthetic_book(
         raise InputError(f"levels must be in 1..10, got {levels}")
     rng = _rng(seed)
     P = int(periods)
+    kernel, gamma = _check_propagator(transient, permanent, P)
     minutes = session_minute_starts(date, P, tz=tz)
     epm = p.events_per_minute if events_per_minute is None else float(events_per_minute)
     if not epm > 0:
@@ -372,24 +475,28 @@ def synthetic_book(
     logp = np.cumsum(step * rng.standard_normal(N))
     price = np.exp(logp - logp.max())
     price *= p.mid / price.mean()
-    bid0 = np.rint(price / p.tick - ticks / 2.0).astype(np.int64)
-    ask0 = bid0 + ticks
 
     # Level prices in ticks.
     L = levels
     gap_extra = max(p.level_gap_ticks - 1.0, 0.0)
     bid_gaps = 1 + rng.poisson(gap_extra, size=(N, L - 1))
     ask_gaps = 1 + rng.poisson(gap_extra, size=(N, L - 1))
-    bid_t = bid0[:, None] - np.concatenate([np.zeros((N, 1), np.int64), np.cumsum(bid_gaps, 1)], 1)
-    ask_t = ask0[:, None] + np.concatenate([np.zeros((N, 1), np.int64), np.cumsum(ask_gaps, 1)], 1)
-    if bid_t.min() < 1:
-        raise InputError(
-            f"preset {p.symbol}: the book reaches non-positive prices; raise the mid or "
-            "reduce level gaps"
-        )
     decimals = max(0, int(np.ceil(-np.log10(p.tick))) + 2)
-    bid_px = np.round(bid_t * p.tick, decimals)
-    ask_px = np.round(ask_t * p.tick, decimals)
+
+    def level_prices(mid_price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        bid0 = np.rint(mid_price / p.tick - ticks / 2.0).astype(np.int64)
+        ask0 = bid0 + ticks
+        zero = np.zeros((N, 1), np.int64)
+        bid_t = bid0[:, None] - np.concatenate([zero, np.cumsum(bid_gaps, 1)], 1)
+        ask_t = ask0[:, None] + np.concatenate([zero, np.cumsum(ask_gaps, 1)], 1)
+        if bid_t.min() < 1:
+            raise InputError(
+                f"preset {p.symbol}: the book reaches non-positive prices; raise the mid, "
+                "reduce level gaps (or the propagator's strength)"
+            )
+        return np.round(bid_t * p.tick, decimals), np.round(ask_t * p.tick, decimals)
+
+    bid_px, ask_px = level_prices(price)
 
     # Sizes.
     w = 1.0 + p.size_growth * np.arange(10)
@@ -421,6 +528,23 @@ def synthetic_book(
     ok = tsize >= 1
     order = np.argsort(row[ok], kind="stable")
     row, buy, tsize = row[ok][order], buy[ok][order], tsize[ok][order]
+    if kernel is not None:
+        # The propagator moves the mid after the trades were drawn (no further random draws,
+        # so the book without it is unchanged); level gaps and spreads stay as drawn. The
+        # discrete model decays at minute boundaries, so each minute opens with a re-quote: a
+        # copy of the state before it (minute 0: of its first row) at the minute's start.
+        copy = np.maximum(first_row - 1, 0)
+        src = np.insert(np.arange(N), first_row, copy)  # the row each new row copies
+        minute_of_row = np.insert(minute_of_row, first_row, np.arange(P))
+        ts = np.insert(ts, first_row, minutes.view(np.int64))
+        row = row + np.searchsorted(first_row, row, side="right")  # rows inserted before
+        price, ticks = price[src], ticks[src]
+        bid_gaps, ask_gaps = bid_gaps[src], ask_gaps[src]
+        bid_sz, ask_sz = bid_sz[src], ask_sz[src]
+        N = N + P
+        signed = np.where(buy, tsize, -tsize)
+        impact = propagator_path(kernel, gamma, minute_of_row, row, signed, P)
+        bid_px, ask_px = level_prices(price + impact)
     trades = Trades(
         ts[row].view("datetime64[ns]"),
         np.where(buy, ask_px[row, 0], bid_px[row, 0]),
@@ -452,6 +576,12 @@ def synthetic_book(
         )
     if volatility_regimes:
         notes.append(f"volatility_regimes: {list(volatility_regimes)}")
+    if kernel is not None:
+        notes.append(
+            f"propagator: the trades move the mid by G(0) = {kernel[0]:g}, G(1) = "
+            f"{kernel[1] if P > 1 else float('nan'):g}, ... and gamma = {gamma:g} dollars per "
+            "share per share (propagator_path)"
+        )
     return book.replace(validation=book.validation.with_updates(notes=tuple(notes)))
 
 

@@ -18,11 +18,13 @@ from execopt.impact.fitjson import (
     fit_to_dict,
     impact_from_fit_json,
     read_fit_json,
+    read_propagator,
     write_fit_json,
 )
 from execopt.impact.piecewise import PiecewiseLinearImpact
 from execopt.impact.power import TWO_READINGS, PowerLawImpact
 from execopt.impact.profiles import ImpactProfile, fit_profile, fit_profile_costs
+from execopt.impact.propagator import Markouts, MinuteFlow, PropagatorFit, minute_flow
 from execopt.impact.quadratic import QuadraticImpact
 
 __all__ = [
@@ -32,10 +34,13 @@ __all__ = [
     "ImpactModel",
     "ImpactProfile",
     "LinearSupply",
+    "Markouts",
+    "MinuteFlow",
     "PerShareFee",
     "PiecewiseLinearImpact",
     "PowerLawFit",
     "PowerLawImpact",
+    "PropagatorFit",
     "QuadraticFit",
     "QuadraticImpact",
     "Segments",
@@ -48,8 +53,10 @@ __all__ = [
     "fit_profile_costs",
     "fit_to_dict",
     "impact_from_fit_json",
+    "minute_flow",
     "model_from_dict",
     "read_fit_json",
+    "read_propagator",
     "register_model",
     "registered_models",
     "size_grid",

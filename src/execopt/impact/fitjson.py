@@ -16,6 +16,16 @@ A power-law file has ``"basis": "per_share"`` (per-share slippage ``gamma x^delt
 profile ``{"gamma": [... N ...], "delta": <whole-day value>}``. ``--model both`` writes
 ``{"quadratic": {...}, "power": {...}}``. Numbers that are not finite are written as ``null``.
 
+``execopt fit --propagator`` adds a top-level ``"propagator"`` section
+(:meth:`~execopt.impact.propagator.PropagatorFit.summary`)::
+
+    "propagator": {"kernel": {"kernel": "exponential", "strength": G0, "half_life": h},
+                   "permanent": gamma, "ci": {...}, "ci_level": 0.95, "diagnostics": {...},
+                   "sides": {...}, "asymmetry": {...}, "markouts": [...], "caveats": [...], ...}
+
+which :func:`read_propagator` turns into the ``transient=`` kernel and ``permanent=`` gamma of
+:class:`~execopt.ExecutionProblem` (lags in minutes: one period of ``execopt solve``).
+
 :func:`impact_from_fit_json` is the one function a consumer calls to turn such a file (or its
 parsed dictionary) into an :class:`~execopt.impact.models.ImpactModel`; every malformed file
 raises :class:`~execopt.errors.DataError` saying which field is wrong.
@@ -33,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from execopt.errors import DataError, InputError
 from execopt.impact.base import ImpactModel, model_from_dict
+from execopt.impact.transient import Kernel, kernel_from_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from execopt.impact.estimation import PowerLawFit, QuadraticFit
@@ -46,6 +57,7 @@ __all__ = [
     "impact_from_fit_json",
     "load_fit_json",
     "read_fit_json",
+    "read_propagator",
     "write_fit_json",
 ]
 
@@ -367,3 +379,63 @@ def impact_from_fit_json(
     else:
         _, whole, profile = _parse(obj, model, None)
     return profile if use_profile and profile is not None else whole
+
+
+def read_propagator(
+    obj: Mapping[str, Any] | str | os.PathLike[str],
+) -> tuple[Kernel, float] | None:
+    """The transient kernel and permanent impact of a fit file's ``"propagator"`` section.
+
+    Parameters
+    ----------
+    obj : mapping or path
+        A parsed fit dictionary, or the path of a fit file.
+
+    Returns
+    -------
+    (kernel, gamma) or None
+        ``kernel`` for :class:`~execopt.ExecutionProblem`'s ``transient=`` (lags in minutes),
+        ``gamma`` (dollars per share per share) for ``permanent=``; None when the file has no
+        propagator section.
+
+    Raises
+    ------
+    DataError
+        A malformed section (not an object, an invalid kernel, a missing or negative
+        ``permanent``), naming the field.
+
+    Examples
+    --------
+    >>> k, g = read_propagator({"propagator": {"kernel": {"kernel": "exponential",
+    ...     "strength": 2e-5, "half_life": 10.0}, "permanent": 1e-6}})
+    >>> k, g
+    (ExponentialKernel(strength=2e-05, half_life=10), 1e-06)
+    """
+    origin = os.fspath(obj) if isinstance(obj, (str, os.PathLike)) else None
+    doc = load_fit_json(obj) if isinstance(obj, (str, os.PathLike)) else obj
+    if not isinstance(doc, Mapping):
+        raise DataError(f"{_where(origin)} must be a JSON object, got {type(doc).__name__}.")
+    sec = doc.get("propagator")
+    if sec is None:
+        return None
+    if not isinstance(sec, Mapping):
+        raise DataError(
+            f"{_where(origin)}: 'propagator' must be an object with 'kernel' and 'permanent' "
+            "(write it with `execopt fit --propagator`)."
+        )
+    if "kernel" not in sec or "permanent" not in sec:
+        missing = [k for k in ("kernel", "permanent") if k not in sec]
+        raise DataError(f"{_where(origin)}: 'propagator' lacks {', '.join(missing)}.")
+    try:
+        kernel = kernel_from_dict(sec["kernel"])
+    except InputError as exc:
+        raise DataError(
+            f"{_where(origin)}: propagator.kernel is not a valid kernel: {exc}"
+        ) from exc
+    gamma = _number(sec["permanent"], "propagator.permanent", origin)
+    if gamma < 0:
+        raise DataError(
+            f"{_where(origin)}: propagator.permanent must be >= 0 (dollars per share per share), "
+            f"got {gamma!r}."
+        )
+    return kernel, gamma
