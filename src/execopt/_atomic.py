@@ -214,7 +214,8 @@ def _prepare(target: Path) -> Path:
 @contextmanager
 def _staged(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it is written and fsync-ed (not yet
-    moved); on failure it is removed and an ``OSError`` becomes an :class:`OutputError`."""
+    moved); on failure it is removed and an ``OSError`` becomes an :class:`OutputError`.
+    """
     tmp = _prepare(target)
     try:
         yield tmp
@@ -231,7 +232,7 @@ def _staged(target: Path) -> Iterator[Path]:
 
 @contextmanager
 def atomic_path(path: _PathLike) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it replaces ``path`` atomically.
+    r"""Yield a temporary path to write; on success it replaces ``path`` atomically.
 
     Examples
     --------
@@ -240,7 +241,7 @@ def atomic_path(path: _PathLike) -> Iterator[Path]:
     >>> with atomic_path(d / "t.csv") as tmp:
     ...     pd.DataFrame({"x": [1, 2]}).to_csv(tmp, index=False)
     >>> (d / "t.csv").read_text()
-    'x\\n1\\n2\\n'
+    'x\n1\n2\n'
     """
     target = Path(path)
     with _staged(target) as tmp:

@@ -112,7 +112,8 @@ def check_int(
     allow_none: bool = False,
 ) -> None:
     """Raise :class:`InputError` unless ``value`` is an integer (not a bool, not a float) in
-    ``[minimum, maximum]``."""
+    ``[minimum, maximum]``.
+    """
     if value is None and allow_none:
         return
     if (
@@ -262,7 +263,8 @@ def check_paths(name: str, value: Any) -> None:
 def check_seed(name: str, value: Any, *, sequence: bool = False, upper: int | None = 2**32) -> None:
     """Raise :class:`InputError` unless ``value`` is None, an integer in ``[0, upper)``, a
     :class:`numpy.random.Generator` or ``RandomState`` (or, when ``sequence``, a
-    ``SeedSequence``). ``upper=None``: any integer >= 0 (NumPy's ``default_rng``)."""
+    ``SeedSequence``). ``upper=None``: any integer >= 0 (NumPy's ``default_rng``).
+    """
     if value is None:
         return
     kinds: tuple[type, ...] = (np.random.Generator, np.random.RandomState)

@@ -53,7 +53,8 @@ class OutputError(ExecoptError, OSError):
     """A file could not be written (disk full, read-only or missing folder, permission denied,
     a folder where a file should go); the message names the path and what to do. Nothing
     half-written is left behind (see :mod:`execopt._atomic`). Also an :class:`OSError`, so
-    ``except OSError`` keeps catching write failures."""
+    ``except OSError`` keeps catching write failures.
+    """
 
 
 class ExecoptWarning(UserWarning):

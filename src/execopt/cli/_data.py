@@ -93,7 +93,8 @@ def print_validation(
 ) -> None:
     """Print a :func:`validation_doc`: to stdout in human mode; in ``--json`` mode (where the
     counts are in the document) to stderr, and only when something was dropped, moved or made
-    up."""
+    up.
+    """
     from rich.text import Text
 
     from execopt.cli.render import console, note

@@ -109,7 +109,8 @@ def _ci(pair: Any, spec: str = ".3g") -> str:
 def print_propagator(f: PropagatorFit, truth: dict[str, Any] | None = None) -> None:
     """Print the propagator tables: parameters with intervals (and the true values of a
     synthetic day), buy and sell with the asymmetry test, diagnostics, mark-outs, caveats and
-    what one day can and cannot identify."""
+    what one day can and cannot identify.
+    """
     from rich.text import Text
 
     from execopt.cli.render import console, fmt_float, table

@@ -1,4 +1,4 @@
-"""``execopt backtest``: replay execution policies against a real or synthetic day of books.
+r"""``execopt backtest``: replay execution policies against a real or synthetic day of books.
 
 Examples
 --------

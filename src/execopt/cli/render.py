@@ -78,7 +78,8 @@ def wide() -> bool:
 
 def progress_enabled(args: Any) -> bool:
     """Progress bars: on when stderr is a terminal, off with ``--quiet`` or ``--json``;
-    ``--progress`` (where a command has it) forces them on."""
+    ``--progress`` (where a command has it) forces them on.
+    """
     if getattr(args, "quiet", False):
         return False
     if getattr(args, "progress", False):
@@ -112,7 +113,8 @@ def error(message: str) -> None:
 
 def note(message: str) -> None:
     """Print a dim note to stderr (kept off stdout so ``--json`` output stays pure), wrapped
-    at the console width."""
+    at the console width.
+    """
     console(stderr=True).print(f"[dim]{_escape(message)}[/]")
 
 

@@ -85,7 +85,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate; return 0 if every instance passes, 1 if not, 2 on a usage or input error (a
-    missing folder, a suite that does not match its manifest), reported as one error line."""
+    missing folder, a suite that does not match its manifest), reported as one error line.
+    """
     from execopt.cli.main import report_error
     from execopt.errors import DataError, InputError, OutputError
 

@@ -119,7 +119,7 @@ class RowLocator:
 
 
 def line_fields(data: bytes, sep: bytes, *, block: int = 1 << 23) -> tuple[np.ndarray, np.ndarray]:
-    """Number of fields and of bytes of every line of ``data`` (no quoting assumed).
+    r"""Number of fields and of bytes of every line of ``data`` (no quoting assumed).
 
     Lines end at ``\\n``; a last line without one counts if it is not empty.  Works in blocks
     of about ``block`` bytes so memory stays bounded.

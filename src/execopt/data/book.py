@@ -428,7 +428,8 @@ class BookSeries:
 
     def between(self, start: object, end: object) -> BookSeries:
         """Rows and trades with ``start <= ts < end`` (UTC; anything ``numpy.datetime64``
-        or pandas accepts)."""
+        or pandas accepts).
+        """
         self.require_real_time("between() (a clock-time slice)")
         s, e = _utc_ns(start), _utc_ns(end)
         i, j = np.searchsorted(self.ts, [s, e], side="left")
@@ -638,7 +639,8 @@ class BookSeries:
 
     def to_frame(self) -> pd.DataFrame:
         """DataFrame indexed by ``ts`` (UTC, tz-aware) with Databento-style level columns
-        ``bid_px_00, ask_px_00, bid_sz_00, ask_sz_00, ...`` (and ``minute`` if per-minute)."""
+        ``bid_px_00, ask_px_00, bid_sz_00, ask_sz_00, ...`` (and ``minute`` if per-minute).
+        """
         cols: dict[str, np.ndarray] = {}
         for i in range(self.n_levels):
             cols[f"bid_px_{i:02d}"] = self.bid_px[:, i]

@@ -611,7 +611,8 @@ def assemble_parts(
     sort_time: bool = False,
 ) -> BookSeries:
     """Concatenate per-file parts, drop exact duplicates, optionally sort by time, validate,
-    and build the series."""
+    and build the series.
+    """
     file_index = np.concatenate(
         [np.full(len(p.ts), k, dtype=np.int64) for k, p in enumerate(nonempty)]
     )

@@ -105,7 +105,8 @@ def _footprint_rate(state: MarketState, kernel: Kernel | None) -> FloatArray:
     """Dollars per share that the decaying displacement of the order's earlier fills adds to
     each remaining period ``tau = t .. N-1``: ``sum_{s<t} G(tau - s) f_s``. (Permanent impact
     adds ``gamma sum_{s<t} f_s`` to every remaining share alike, which does not change the
-    plan.) A linear, separable cost: the planner adds it as a per-share fee."""
+    plan.) A linear, separable cost: the planner adds it as a per-share fee.
+    """
     n = state.periods_left
     if kernel is None or state.t == 0:
         return np.zeros(n)

@@ -252,7 +252,8 @@ class Buffer:
 class RegimeBuffers:
     """The buffer of each regime. Defaults: high volatility halves the cap, takes at most 40 %
     of the visible depth and re-estimates every 2 minutes; low volatility allows 25 % larger
-    orders, all of the visible depth, and re-estimates every 10 minutes."""
+    orders, all of the visible depth, and re-estimates every 10 minutes.
+    """
 
     low: Buffer = field(default_factory=lambda: Buffer(1.25, 1.0, 10))
     normal: Buffer = field(default_factory=lambda: Buffer(1.0, 0.8, 5))

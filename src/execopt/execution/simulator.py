@@ -152,7 +152,8 @@ class SimConfig:
 
     def kernel(self) -> Kernel | None:
         """The transient kernel the replay applies (``transient``, or the exponential one that
-        ``transient_impact`` and ``transient_half_life`` describe)."""
+        ``transient_impact`` and ``transient_half_life`` describe).
+        """
         if self.transient is not None:
             return self.transient
         if self.transient_impact > 0:
@@ -354,7 +355,8 @@ class SimResult:
     @property
     def shortfall(self) -> float:
         """Implementation shortfall, dollars: execution cost vs arrival, modelled costs (fees)
-        and opportunity cost."""
+        and opportunity cost.
+        """
         return self.cost_vs_arrival + self.model_cost + self.opportunity_cost
 
     @property
@@ -505,7 +507,8 @@ _COLUMNS = (
 class _OwnImpact:
     """The policy's own price footprint on later books: ``sgn (gamma sum_{s<t} f_s +
     sum_{s<t} G(t - s) f_s)`` dollars per share, and the half of its own displacement a child
-    order pays (``1/2 G(0) f_t^2``), with the kernel the planner uses."""
+    order pays (``1/2 G(0) f_t^2``), with the kernel the planner uses.
+    """
 
     def __init__(self, cfg: SimConfig, N: int) -> None:
         self.gamma = cfg.permanent_impact

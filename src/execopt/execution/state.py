@@ -38,7 +38,8 @@ BookStatus = Literal["ok", "crossed", "empty"]
 
 def book_status(bid_px: FloatArray, ask_px: FloatArray, sz: FloatArray) -> BookStatus:
     """``"ok"``, ``"crossed"`` (best bid above best ask) or ``"empty"`` (no two-sided book, or
-    nothing on the side walked; ``sz`` are that side's sizes)."""
+    nothing on the side walked; ``sz`` are that side's sizes).
+    """
     b, a = float(bid_px[0]), float(ask_px[0])
     if not (np.isfinite(b) and np.isfinite(a)) or not float(np.sum(sz)) > 0:
         return "empty"
@@ -100,7 +101,8 @@ class BookSnapshot:
 
     def curve(self) -> PiecewiseLinearImpact:
         """The exact walk cost of this book against its mid, as a one-period piecewise model
-        (slopes ``|p_l - mid|`` dollars per share, widths the level sizes)."""
+        (slopes ``|p_l - mid|`` dollars per share, widths the level sizes).
+        """
         m = book_curve(self.px[None, :], self.sz[None, :], [self.mid], self.side)
         return PiecewiseLinearImpact(slopes=m.slopes[0], widths=m.widths[0])
 
@@ -138,7 +140,7 @@ class DayData:
         )
 
     @property
-    def N(self) -> int:
+    def N(self) -> int:  # noqa: N802 - the maths symbol
         """Number of periods."""
         return int(self.minutes.shape[0])
 
@@ -272,7 +274,8 @@ class MarketState:
 @runtime_checkable
 class Policy(Protocol):
     """The policy protocol: a ``name`` and ``decide(state) -> shares this period`` (an optional
-    ``reset()`` is called before each replay, an optional ``info`` dict is reported)."""
+    ``reset()`` is called before each replay, an optional ``info`` dict is reported).
+    """
 
     name: str
 

@@ -157,7 +157,8 @@ def per_period(v: ArrayLike, N: int) -> FloatArray:
 def broadcast(v: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
     """``v`` as a float array of ``shape`` (itself when it already has it; a read-only view
     otherwise). On the decision path, where N ~ 400, ``np.broadcast_to`` costs as much as the
-    arithmetic around it."""
+    arithmetic around it.
+    """
     a = np.asarray(v, dtype=np.float64)
     return a if a.shape == shape else np.broadcast_to(a, shape)
 
@@ -165,7 +166,8 @@ def broadcast(v: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
 # ----------------------------------------------------------------------------- JSON arrays
 def encode_array(v: Any) -> Any:
     """JSON-ready nested lists of floats; ``inf``, ``-inf`` and ``nan`` become the strings
-    ``"inf"``, ``"-inf"`` and ``"nan"`` (strict JSON has no such numbers)."""
+    ``"inf"``, ``"-inf"`` and ``"nan"`` (strict JSON has no such numbers).
+    """
     a = np.asarray(v, dtype=np.float64)
     if np.isfinite(a).all():
         return a.tolist()
@@ -224,7 +226,8 @@ class LinearSupply:
 class Segments:
     """A piecewise-linear supply: segment ``k`` of period ``t`` costs ``slopes[t, k]`` dollars per
     share for ``widths[t, k]`` shares (slopes non-decreasing in ``k``); the exact solution is a
-    fractional knapsack over all segments."""
+    fractional knapsack over all segments.
+    """
 
     slopes: FloatArray
     widths: FloatArray
@@ -443,12 +446,14 @@ class ImpactModel:
 
     def concave_rank(self, N: int) -> FloatArray | None:
         """For a concave cost that is one shape scaled per period: the per-period scale (the
-        cheapest periods come first in the vertex optimum); None otherwise."""
+        cheapest periods come first in the vertex optimum); None otherwise.
+        """
         return None
 
     def structure_key(self) -> tuple[Any, ...]:
         """What fixes the shape of :meth:`canon` (a compiled formulation is re-used for equal
-        keys with new parameter values)."""
+        keys with new parameter values).
+        """
         return (self.kind,)
 
     # ---- NumPy face
@@ -525,7 +530,8 @@ class ImpactModel:
 
     def __add__(self, other: object) -> ImpactModel:
         """``m1 + m2``: the registered ``"sum"`` model (:class:`~execopt.impact.SumImpact`),
-        looked up in the registry so this module does not import its own subclass."""
+        looked up in the registry so this module does not import its own subclass.
+        """
         if not isinstance(other, ImpactModel):
             return NotImplemented
         return _REGISTRY["sum"].of(self, other)  # type: ignore[attr-defined]

@@ -309,7 +309,8 @@ class PowerStats:
     @cached_property
     def _grid_sums(self) -> tuple[FloatArray, FloatArray]:
         """``(A, B)`` of shape (T, D), computed on first use (profiles with a fixed ``delta``
-        never need them)."""
+        never need them).
+        """
         D = self.grid.shape[0]
         A = np.zeros((self.T, D))
         B = np.zeros((self.T, D))
@@ -338,7 +339,8 @@ class PowerStats:
 
     def solve(self, W: ArrayLike) -> FloatArray:
         """``(gamma, delta)`` for each row of ``W`` (B, T) -> (B, 2), on the grid refined by a
-        parabola through the three grid points around the minimum (NaN for empty rows)."""
+        parabola through the three grid points around the minimum (NaN for empty rows).
+        """
         loss, A, B = self.loss_grid(W)
         n, D = loss.shape
         rows = np.arange(n)
@@ -378,7 +380,8 @@ class PowerStats:
 
     def solve_exact(self, W: ArrayLike) -> FloatArray:
         """``(gamma, delta)`` for one weight vector ``W`` (T,) by bounded Brent on the exact loss
-        around the best grid point -> (2,)."""
+        around the best grid point -> (2,).
+        """
         from scipy.optimize import minimize_scalar
 
         Wv = np.asarray(W, dtype=np.float64)

@@ -133,7 +133,8 @@ class PiecewiseLinearImpact(ImpactModel):
 
     def cost(self, x: ArrayLike) -> FloatArray:
         """Dollars; ``x`` within the depth tolerance beyond the depth is charged the full depth,
-        further beyond it costs ``inf``."""
+        further beyond it costs ``inf``.
+        """
         x = np.asarray(x, dtype=np.float64)
         st, w, s = self.starts, self.widths, self.slopes
         filled = np.clip(x[..., None] - st, 0.0, w)

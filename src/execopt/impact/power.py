@@ -162,7 +162,8 @@ class PowerLawImpact(ImpactModel):
 
     def curvature_floor(self, u: FloatArray) -> FloatArray:
         """``gamma p (p - 1) x^(p-2)`` at its smallest on ``[0, u]``: at ``u`` for ``p < 2``,
-        at 0 (so 0) for ``p > 2``; ``2 gamma`` for ``p = 2``."""
+        at 0 (so 0) for ``p > 2``; ``2 gamma`` for ``p = 2``.
+        """
         p = np.broadcast_to(self.exponent, np.shape(u))
         g = np.broadcast_to(self.gamma, np.shape(u))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -203,7 +204,8 @@ class PowerLawImpact(ImpactModel):
 
     def canon(self, y: cp.Variable, N: int) -> Canon:
         """One exact power cone per period whose exponent is not 1 or 2 (O(N) rows even when
-        every period has its own exponent: one ``PowCone3D`` with a vector of ``alpha``)."""
+        every period has its own exponent: one ``PowCone3D`` with a vector of ``alpha``).
+        """
         import cvxpy as cp
 
         self.require_convex()

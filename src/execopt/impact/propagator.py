@@ -282,7 +282,7 @@ class MinuteFlow:
 
     # ------------------------------------------------------------------ derived
     @property
-    def T(self) -> int:
+    def T(self) -> int:  # noqa: N802 - the maths symbol
         """Number of minutes."""
         return int(self.minutes.shape[0])
 
@@ -626,7 +626,8 @@ class _Regression:
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """As :meth:`solve` with row ``b`` of ``W`` paired with row ``b`` of every (B, n)
         column (fixed columns have shape (n,)). Returns ``(coef (B, k), rss (B,), mu (B,))``
-        in scaled units."""
+        in scaled units.
+        """
         Wv = W * self.valid[None, :]
         Bn = W.shape[0]
         X = np.stack([np.broadcast_to(c, (Bn, self.n)) for c in cols], axis=-1)  # (B, n, k)

@@ -159,7 +159,8 @@ class Kernel:
 
     def exponential_sum(self, N: int) -> ExponentialSum | None:
         """A positive sum of exponentials within :data:`SOE_RTOL` of ``G`` on ``0 .. N-1``,
-        or None when the kernel has none (the sparse conic formulation then does not apply)."""
+        or None when the kernel has none (the sparse conic formulation then does not apply).
+        """
         return None
 
     def to_dict(self) -> dict[str, Any]:

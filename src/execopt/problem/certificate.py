@@ -132,7 +132,8 @@ class Certificate:
 
     def passed(self, rtol: float = GAP_RTOL, atol: float = GAP_ATOL) -> bool:
         """Feasible, and ``objective - reference <= rtol |reference| + atol`` (dollars), the
-        reference being the exact optimum, or the certified lower bound when there is none."""
+        reference being the exact optimum, or the certified lower bound when there is none.
+        """
         if not self.feasible or not np.isfinite(self.objective):
             return False
         ref = self.optimum if self.optimum is not None else self.lower_bound
@@ -154,7 +155,8 @@ def _quadratic_model_min(
     """``min_y g.(y - x) + kappa/2 |y - x|^2`` over ``{sum y = S, 0 <= y <= u}`` (<= 0).
 
     The minimiser is ``y_t = clip(x_t - (g_t - lam) / kappa, 0, u_t)`` for the ``lam`` that makes
-    ``sum y = S``: the exact breakpoint kernel with slopes ``1 / kappa``."""
+    ``sum y = S``: the exact breakpoint kernel with slopes ``1 / kappa``.
+    """
     from execopt.problem.waterfill import linear_supply_root
 
     N = x.shape[0]
@@ -206,7 +208,8 @@ def _kkt_distance(
 
 def _risk_multiplier(g: FloatArray, gv: FloatArray, at0: BoolArray, atU: BoolArray) -> float:
     """The VaR multiplier ``mu >= 0`` that best makes ``g + mu gv`` constant on the periods
-    strictly inside their bounds (least squares; the KKT conditions of a binding limit)."""
+    strictly inside their bounds (least squares; the KKT conditions of a binding limit).
+    """
     inner = ~at0 & ~atU
     if inner.sum() < 2:
         return 0.0

@@ -237,7 +237,8 @@ class ExecutionProblem:
 
     def _check_price_impact(self) -> None:
         """Validate the transient kernel and permanent impact, and that the objective stays
-        convex with them (no price manipulation)."""
+        convex with them (no price manipulation).
+        """
         N = self.periods
         k = self.transient
         if k is not None:
@@ -287,12 +288,12 @@ class ExecutionProblem:
 
     # ------------------------------------------------------------------ views
     @property
-    def S(self) -> float:
+    def S(self) -> float:  # noqa: N802 - the maths symbol
         """Shares to trade (alias of :attr:`shares`)."""
         return self.shares
 
     @property
-    def N(self) -> int:
+    def N(self) -> int:  # noqa: N802 - the maths symbol
         """Number of periods (alias of :attr:`periods`)."""
         return self.periods
 
@@ -362,7 +363,8 @@ class ExecutionProblem:
         dollars per share squared: the impact's curvature floor on ``[0, u_t]``, plus the
         kernel's smallest eigenvalue, minus ``gamma`` (risk terms are positive semidefinite and
         add nothing). 0 for costs with kinks (book walks). The certificate uses it for a
-        second-order lower bound."""
+        second-order lower bound.
+        """
         if not self.impact.smooth:
             return 0.0
         N = self.periods

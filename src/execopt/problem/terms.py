@@ -100,7 +100,8 @@ class Term:
 
     def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray] | None:
         """``(l, q)`` when the term is ``sum_t l_t x_t + q_t x_t^2`` up to a constant, or None
-        (the conic back-ends merge such terms with the impact model's own)."""
+        (the conic back-ends merge such terms with the impact model's own).
+        """
         return None
 
     def to_dict(self) -> dict[str, Any]:  # pragma: no cover - abstract

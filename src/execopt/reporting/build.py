@@ -295,7 +295,8 @@ def _write_index(
     out_root: Path, results: list[ReportResult], prov: dict[str, Any], fast: bool = False
 ) -> None:
     """``index.html``: one line per report, and one provenance block whose data files are the
-    union of what the reports read (so the index and the pages tell one story)."""
+    union of what the reports read (so the index and the pages tell one story).
+    """
     e = html.escape
     items = []
     data_files: dict[str, dict[str, str]] = {}

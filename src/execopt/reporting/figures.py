@@ -202,7 +202,8 @@ def solver_time_split(table: pd.DataFrame) -> Figure:
 def sensitivity_sweeps(sweeps: pd.DataFrame) -> Figure:
     """Reduction vs equal allocation and ``lam`` as each parameter is scaled by ``factor``
     (points with a zero or infinite factor, e.g. no cap or no risk aversion, are in the table
-    only)."""
+    only).
+    """
     fig, axes = _fig(1, 2, 11.0, 4.0)
     for name, g in sweeps.groupby("parameter", sort=False):
         g = g[np.isfinite(g["factor"]) & (g["factor"] > 0)].sort_values("factor")

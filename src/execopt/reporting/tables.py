@@ -284,7 +284,8 @@ def garch_table(book: BookSeries, regimes: Any) -> pd.DataFrame:
 
 def audit_reduction_table(audit: pd.DataFrame) -> pd.DataFrame:
     """The reduction rows of the audit table (``reduction_constant_*``, ``reduction_capped_*``,
-    ``reduction_fitted_*``): ``label``, ``claimed`` and ``rederived`` (percent), ``verdict``."""
+    ``reduction_fitted_*``): ``label``, ``claimed`` and ``rederived`` (percent), ``verdict``.
+    """
     rows = []
     for r in audit.to_dict(orient="records"):
         cid = str(r["claim_id"])
@@ -306,7 +307,8 @@ def audit_reduction_table(audit: pd.DataFrame) -> pd.DataFrame:
 def backtest_table(results: Mapping[float, Mapping[str, SimResult]]) -> pd.DataFrame:
     """:func:`~execopt.execution.metrics.compare` for each order size, stacked: ``S``,
     ``policy`` and the comparison columns (``cost``, ``shortfall_bps``, ``vs_twap_pct``,
-    ``oracle_capture``, ``fill_rate``, latencies, ...)."""
+    ``oracle_capture``, ``fill_rate``, latencies, ...).
+    """
     frames = []
     for S, res in results.items():
         t = compare(res).rename_axis("policy").reset_index()

@@ -114,7 +114,8 @@ def clear_cache() -> None:
 
 def _diagonal(problem: ExecutionProblem) -> tuple[FloatArray, FloatArray] | None:
     """``(l, q)`` when the whole objective is ``sum_t l_t x_t + q_t x_t^2`` with every
-    ``q_t > 0`` and there is no constraint beyond the bounds (see :func:`_build_diagonal`)."""
+    ``q_t > 0`` and there is no constraint beyond the bounds (see :func:`_build_diagonal`).
+    """
     if problem.limits:
         return None
     N = problem.periods
@@ -134,7 +135,8 @@ def _structure(problem: ExecutionProblem, method: str) -> tuple[Any, ...]:
 
     A dense merged quadratic holds the problem's own matrix: its key ends in ``_NO_CACHE`` and
     it is compiled afresh for each problem (the dense form is the reference, not the fast
-    path)."""
+    path).
+    """
     key: tuple[Any, ...] = (method, problem.periods, problem.capped)
     if _diagonal(problem) is not None:
         return (*key, "diagonal")
@@ -250,7 +252,8 @@ def _diag_terms(problem: ExecutionProblem) -> tuple[FloatArray, FloatArray]:
 
 def _merged_canon(problem: ExecutionProblem, y: Any, mode: str) -> tuple[Canon, set[int]]:
     """The canon of the merged quadratic terms and the indices of ``problem.terms`` it covers
-    (the impact model is covered too unless the mode is ``"dense-kernel"``)."""
+    (the impact model is covered too unless the mode is ``"dense-kernel"``).
+    """
     import cvxpy as cp
 
     N = problem.periods

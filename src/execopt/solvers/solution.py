@@ -21,7 +21,8 @@ Status = Literal["optimal", "inaccurate", "not_converged"]
 @dataclass(frozen=True)
 class Timings:
     """Wall-clock seconds: problem ``build`` (cvxpy objects; 0 on a cache hit), ``compile``
-    (canonicalisation / parameter application), ``solve`` (the back-end), ``certify`` and ``total``."""
+    (canonicalisation / parameter application), ``solve`` (the back-end), ``certify`` and ``total``.
+    """
 
     build: float = 0.0
     compile: float = 0.0

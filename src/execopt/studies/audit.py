@@ -262,7 +262,8 @@ def _constant_rows(config: AuditConfig) -> list[dict[str, Any]]:
 def _transient_rows(config: AuditConfig) -> list[dict[str, Any]]:
     """Can transient impact, with the reference document's constant a and b, give its claimed
     reductions? The largest saving any exponential kernel gives (strength without bound, every
-    half-life scanned) against each claim."""
+    half-life scanned) against each claim.
+    """
     from execopt.studies.transient_impact import ceiling_over_half_lives, required_strength
 
     S, N = config.shares, config.periods
@@ -391,7 +392,8 @@ def _strategy_rows() -> list[dict[str, Any]]:
 def _fill_row(config: AuditConfig, dist: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Fill rates of TWAP and the adaptive policy in the simulator (shares beyond the visible
     depth dropped, nothing forced at the close), on the real FROG day when present; and the
-    real day's validation counts (None on the synthetic day)."""
+    real day's validation counts (None on the synthetic day).
+    """
     source: Source = "real" if dist is not None else "synthetic"
     book = load_book("FROG", source, config.seed, max_drop=config.max_drop)
     validation = book.validation.summary() if source == "real" else None

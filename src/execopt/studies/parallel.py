@@ -103,7 +103,8 @@ class ParallelConfig:
     @property
     def n_workers(self) -> int:
         """Worker processes that will be started: :attr:`requested`, capped at the available
-        cores unless ``oversubscribe``."""
+        cores unless ``oversubscribe``.
+        """
         if self.oversubscribe:
             return self.requested
         return min(self.requested, available_cores())
@@ -143,7 +144,8 @@ class ParallelConfig:
 @dataclass
 class RunStats:
     """Wall-clock seconds spent starting the cluster (and importing the task's module on every
-    worker) and running the chunks."""
+    worker) and running the chunks.
+    """
 
     start: float = 0.0
     compute: float = 0.0
@@ -243,7 +245,7 @@ def map_chunks(
 
 
 def _tqdm() -> Any:
-    """tqdm's notebook bar where ipywidgets can draw it, else the plain text bar.
+    """Tqdm's notebook bar where ipywidgets can draw it, else the plain text bar.
 
     ``tqdm.auto`` in a Jupyter kernel without ipywidgets warns ("IProgress not found") on import,
     even when every bar is disabled, and the warning lands in executed reports.

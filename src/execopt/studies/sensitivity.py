@@ -125,7 +125,8 @@ class SensitivityConfig:
 
 def _partial(m: Any, name: str, x: FloatArray) -> FloatArray:
     """``dc_t/dtheta_t`` at ``x`` for a coefficient the cost is linear in (``a``, ``b``,
-    ``gamma``): the cost of the model with that coefficient 1 and the other linear ones 0."""
+    ``gamma``): the cost of the model with that coefficient 1 and the other linear ones 0.
+    """
     linear = [f.name for f in fields(m) if f.init and f.name in ("a", "b", "gamma")]
     return np.asarray(replace(m, **{n: float(n == name) for n in linear}).cost(x), dtype=float)
 

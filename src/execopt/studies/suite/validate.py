@@ -669,7 +669,8 @@ def as_problem(arg: ExecutionProblem | Mapping[str, Any]) -> ExecutionProblem:
 
 class _Timeout(BaseException):
     """Raised by SIGALRM inside a timed call (a BaseException, so ``except Exception`` in the
-    callable does not swallow it)."""
+    callable does not swallow it).
+    """
 
 
 @contextmanager
