@@ -11,9 +11,9 @@ from data_helpers import walk_cost
 from execopt.data import (
     PRESETS,
     SyntheticPreset,
+    intraday_shape,
     synthetic_book,
     synthetic_book_from_impact,
-    u_shape,
 )
 from execopt.errors import InputError
 
@@ -72,7 +72,7 @@ def test_intraday_u_shapes() -> None:
     for series in (spread, depth):
         assert series[m < 30].mean() > series[(m >= 180) & (m < 210)].mean()
         assert series[m >= 360].mean() > series[(m >= 180) & (m < 210)].mean()
-    u = u_shape(390, 1.0)
+    u = intraday_shape(390, 1.0)
     assert u.mean() == pytest.approx(1.0) and u[0] > u[195] < u[-1]
 
 

@@ -23,9 +23,11 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from execopt._json import plain
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -301,26 +303,8 @@ def sparkline(values: Sequence[float] | Any, width: int = 64) -> str:
 
 # ----------------------------------------------------------------------------- JSON
 def jsonable(obj: Any) -> Any:
-    """Convert ``obj`` to plain JSON types: NumPy to Python, non-finite floats to ``None``."""
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, int) and not isinstance(obj, bool):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    tolist = getattr(obj, "tolist", None)  # NumPy arrays and scalars
-    if callable(tolist):
-        return jsonable(tolist())
-    as_dict = getattr(obj, "as_dict", None)  # Solution, Certificate, Timings
-    if callable(as_dict):
-        return jsonable(as_dict())
-    if hasattr(obj, "__fspath__"):
-        return str(obj)
-    raise TypeError(f"cannot convert {type(obj).__name__} to JSON")
+    """Convert ``obj`` to plain JSON types (:func:`execopt._json.plain`)."""
+    return plain(obj)
 
 
 def dumps(obj: Any, *, indent: int | None = 2) -> str:

@@ -30,9 +30,9 @@ from execopt.data.read import detect_format, read_book
 from execopt.data.synthetic import (
     PRESETS,
     SyntheticPreset,
+    intraday_shape,
     synthetic_book,
     synthetic_book_from_impact,
-    u_shape,
 )
 from execopt.data.validation import ValidationReport, validate_book
 
@@ -51,6 +51,7 @@ __all__ = [
     "detect_format",
     "find_data_root",
     "frog_day_file",
+    "intraday_shape",
     "load_book",
     "read_book",
     "read_dbn",
@@ -58,6 +59,5 @@ __all__ = [
     "read_mbp10",
     "synthetic_book",
     "synthetic_book_from_impact",
-    "u_shape",
     "validate_book",
 ]

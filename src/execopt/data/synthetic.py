@@ -48,11 +48,11 @@ from execopt.errors import InputError
 __all__ = [
     "PRESETS",
     "SyntheticPreset",
+    "intraday_shape",
     "propagator_path",
     "session_minute_starts",
     "synthetic_book",
     "synthetic_book_from_impact",
-    "u_shape",
 ]
 
 SeedLike = int | np.random.Generator | np.random.SeedSequence | None
@@ -201,8 +201,11 @@ def _rng(seed: SeedLike) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def u_shape(n: int, amplitude: float) -> np.ndarray:
-    """Intraday U-shape over ``n`` periods, mean one, high at both ends for ``amplitude > 0``.
+def intraday_shape(n: int, amplitude: float) -> np.ndarray:
+    """The shape of market activity through the session (spread, depth, volume multipliers, and
+    the policies' volume prior) over ``n`` periods: mean one, high at both ends for
+    ``amplitude > 0``. (Not :func:`execopt.studies.cases.u_shape`, the studies' parameter
+    profile, which is ``1 + A`` times higher at the ends than midday.).
 
     ``u_k = 1 + A ((2 tau_k - 1)**2 - 1/3)`` at ``tau_k = (k + 1/2) / n``, divided by its mean.
     """
@@ -442,7 +445,7 @@ def synthetic_book(
     def shape(amplitude: float) -> np.ndarray:
         # U-shape over the periods, positioned in a 390-minute session when P <= 390.
         span = max(P, 390)
-        return u_shape(span, amplitude)[:P]
+        return intraday_shape(span, amplitude)[:P]
 
     n_t = np.maximum(1, rng.poisson(epm * shape(p.events_u)))
     N = int(n_t.sum())

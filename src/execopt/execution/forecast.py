@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt.data.book import BookSeries
-from execopt.data.synthetic import u_shape
+from execopt.data.synthetic import intraday_shape
 from execopt.errors import DataError, InputError
 from execopt.impact.bookwalk import Side, walk_cost
 from execopt.impact.estimation import QuadraticFit, size_grid
@@ -50,7 +50,7 @@ FloatArray = NDArray[np.float64]
 #: walks are linear on the fitted sizes (all inside level 0) fits ``b = 0``; the exact
 #: re-optimisation needs ``b > 0``, and 1e-8 $/share^2 adds under a cent on a 1,000-share order.
 B_FLOOR = 1e-8
-#: Amplitude of the U-shaped volume prior (:func:`execopt.data.synthetic.u_shape`): with 1.5 the
+#: Amplitude of the U-shaped volume prior (:func:`execopt.data.synthetic.intraday_shape`): with 1.5 the
 #: first and last minutes carry four times the volume of midday.
 VWAP_PRIOR_AMPLITUDE = 1.5
 #: Size-grid points of a window fit.
@@ -247,5 +247,5 @@ def volume_profile(previous: BookSeries | None, N: int) -> tuple[FloatArray, str
             f"the earlier days have {v.size} minutes of volume, not a multiple of N = {N} "
             "(or no trades); pass whole sessions."
         )
-    w = u_shape(N, VWAP_PRIOR_AMPLITUDE)
+    w = intraday_shape(N, VWAP_PRIOR_AMPLITUDE)
     return w / w.sum(), f"U-shape prior (amplitude {VWAP_PRIOR_AMPLITUDE})"

@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from execopt.data.book import BookSeries
-from execopt.data.synthetic import u_shape
+from execopt.data.synthetic import intraday_shape
 from execopt.errors import DataError, InputError, NotSupportedError
 from execopt.execution.composite import solve_composite
 from execopt.execution.forecast import (
@@ -82,7 +82,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 #: Amplitude of the intraday U-shaped prior on impact costs that the adaptive policy uses when
-#: no earlier day is given (:func:`execopt.data.synthetic.u_shape`; 1.0: the first and last
+#: no earlier day is given (:func:`execopt.data.synthetic.intraday_shape`; 1.0: the first and last
 #: minutes cost 2.5 times midday). An assumption, not a fit: spreads are widest at the open.
 COST_PRIOR_AMPLITUDE = 1.0
 
@@ -620,7 +620,7 @@ class Adaptive:
                 except DataError as exc:
                     self.info["shape_error"] = str(exc)
             if self._shape is None and self.prior_amplitude > 0:
-                u = u_shape(state.N, self.prior_amplitude)
+                u = intraday_shape(state.N, self.prior_amplitude)
                 self._shape = (u, u)
                 self.info["shape"] = f"U-shape prior (amplitude {self.prior_amplitude:g})"
         x_max = 4.0 * state.remaining / max(state.periods_left, 1)

@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from execopt._json import plain
 from execopt.errors import DataError, InputError
 from execopt.impact.base import ImpactModel, model_from_dict
 from execopt.impact.transient import Kernel, kernel_from_dict
@@ -71,20 +72,8 @@ _UNITS = {
 
 # ----------------------------------------------------------------------------- writing
 def _clean(v: Any) -> Any:
-    """JSON-ready copy: NumPy scalars/arrays to Python, non-finite floats to None."""
-    if isinstance(v, Mapping):
-        return {str(k): _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
-        return _clean(v.tolist())
-    if isinstance(v, bool) or v is None or isinstance(v, (str, int)):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, os.PathLike):
-        return os.fspath(v)
-    return v
+    """JSON-ready copy (:func:`execopt._json.plain`: non-finite floats to None)."""
+    return plain(v)
 
 
 def file_source(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> dict[str, Any]:

@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ImpactProfile",
-    "Method",
+    "ProfileMethod",
     "Smoothing",
     "fit_profile",
     "fit_profile_costs",
@@ -68,7 +68,7 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
-Method = Literal["rolling", "buckets"]
+ProfileMethod = Literal["rolling", "buckets"]
 Smoothing = Literal["none", "gaussian", "linear"]
 
 _SMOOTHINGS: dict[str, tuple[str, ...]] = {
@@ -206,7 +206,7 @@ def minute_of_day(minutes: ArrayLike, tz: str = "America/New_York") -> tuple[Int
 def profile_kernel(
     index: ArrayLike,
     N: int,
-    method: Method = "rolling",
+    method: ProfileMethod = "rolling",
     window: int = 30,
     bucket_minutes: int = 30,
     smoothing: Smoothing = "none",
@@ -257,7 +257,7 @@ def fit_profile_costs(
     *,
     N: int | None = None,
     model: ModelKind = "quadratic",
-    method: Method = "rolling",
+    method: ProfileMethod = "rolling",
     window: int = 30,
     bucket_minutes: int = 30,
     smoothing: Smoothing = "none",
@@ -378,7 +378,7 @@ def fit_profile(
     book: BookSeries,
     side: Side = "buy",
     model: ModelKind = "quadratic",
-    method: Method = "rolling",
+    method: ProfileMethod = "rolling",
     window: int = 30,
     bucket_minutes: int = 30,
     smoothing: Smoothing = "none",

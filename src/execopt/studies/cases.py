@@ -27,6 +27,7 @@ from execopt.errors import InputError
 from execopt.impact.bookwalk import book_impact
 from execopt.impact.models import PiecewiseLinearImpact, PowerLawImpact, QuadraticImpact
 from execopt.problem.execution_problem import ExecutionProblem
+from execopt.problem.participation import participation_caps
 
 __all__ = [
     "CASES",
@@ -54,7 +55,9 @@ def as_cap(cap: float | ArrayLike | None) -> FloatArray | None:
 
 
 def u_shape(N: int, amplitude: float) -> FloatArray:
-    """Mean-one U-shaped intraday profile, ``1 + amplitude`` times higher at the ends than midday.
+    """Mean-one U-shaped parameter profile, ``1 + amplitude`` times higher at the ends than
+    midday (the studies' intraday ``b_t`` or ``gamma_t``; the synthetic books' activity shape is
+    :func:`execopt.data.synthetic.intraday_shape`, a different curve).
 
     Parameters
     ----------
@@ -151,4 +154,4 @@ def volume_caps(
     (calibrated daily volume and U-shape, :func:`execopt.data.synthetic_book`).
     """
     vol = synthetic_book(stock.upper(), seed=seed).minute_volume()
-    return np.asarray(np.minimum(participation * vol, max_child), dtype=np.float64)
+    return participation_caps(vol, rate=participation, max_order=max_child)
