@@ -34,9 +34,10 @@ from execopt.impact.profiles import fit_profile
 from execopt.reporting import figures, tables
 from execopt.reporting.artifacts import note_data, save_figure, save_table, write_finding
 from execopt.reporting.present import human
+from execopt.studies import day
 
 n_boot = 50 if fast else 500
-book, source, path = tables.frog_day(data_path, seed)
+book, source, path = day.frog_day(data_path, seed)
 if path is not None:
     note_data(path, output_dir)
 display(Markdown(f"**Data:** {source}; {book.n_rows:,} book updates."))
@@ -92,7 +93,7 @@ display(fig)
 # ## Fitted vs walked cost curves (buy side)
 
 # %%
-curves = tables.cost_curve_table(book, {m: fits[("buy", m)] for m in ("quadratic", "power")}, "buy")
+curves = day.cost_curves(book, {m: fits[("buy", m)] for m in ("quadratic", "power")}, "buy")
 save_table(curves, "cost_curves_buy", output_dir)
 fig = figures.cost_curves(curves)
 save_figure(fig, "cost_curves_buy", output_dir)
@@ -107,7 +108,7 @@ display(fig)
 # saving > 0 means cheaper than TWAP.
 
 # %%
-sched = tables.schedule_cost_table(book, profiles["buy"], (1_000, 10_000, 50_000), cap=1000.0)
+sched = day.schedule_costs(book, profiles["buy"], (1_000, 10_000, 50_000), cap=1000.0)
 sched_shown = human(
     sched,
     [

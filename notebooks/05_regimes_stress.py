@@ -21,13 +21,14 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from execopt.execution.regimes import GarchRegimes
-from execopt.reporting import figures, tables
+from execopt.reporting import figures
 from execopt.reporting.artifacts import note_data, save_figure, save_table, write_finding
 from execopt.reporting.present import human
 from execopt.studies import (
     ParallelConfig,
     SimStressConfig,
     StressConfig,
+    day,
     run_sim_stress,
     run_stress,
 )
@@ -81,12 +82,12 @@ display(sim_shown)
 # ## GARCH(1,1) volatility regimes on the FROG day
 
 # %%
-book, source, path = tables.frog_day(data_path, seed)
+book, source, path = day.frog_day(data_path, seed)
 if path is not None:
     note_data(path, output_dir)
 returns = np.diff(np.log(np.asarray(book.minute_snapshots().mid)))
 garch = GarchRegimes().fit(returns)
-vol = tables.garch_table(book, garch)
+vol = day.garch_volatility(book, garch)
 save_table(vol, "garch_regimes", output_dir)
 regime_share = vol["regime"].value_counts(normalize=True).mul(100).round(1)
 display(

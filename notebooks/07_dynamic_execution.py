@@ -22,8 +22,9 @@ from execopt.execution.policies import POLICIES, make_policy
 from execopt.reporting import figures, tables
 from execopt.reporting.artifacts import note_data, save_figure, save_table, write_finding
 from execopt.reporting.present import human
+from execopt.studies import day
 
-book, source, path = tables.frog_day(data_path, seed)
+book, source, path = day.frog_day(data_path, seed)
 if path is not None:
     note_data(path, output_dir)
 sizes = (5_000,) if fast else (1_000, 5_000, 20_000)

@@ -608,8 +608,8 @@ def test_report_summary_and_merge() -> None:
 def test_callers_load_through_load_book_and_refuse_a_damaged_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from execopt.reporting.tables import frog_day
     from execopt.studies import fitted
+    from execopt.studies.day import frog_day
 
     (tmp_path / "mbp10").mkdir()
     book, damaged = _damaged(tmp_path, n_crossed=12)

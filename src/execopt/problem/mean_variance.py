@@ -27,7 +27,7 @@ period ``j`` are ``S sinh(kappa (N - j)) / sinh(kappa N)``.) The linear coeffici
 out, and ``kappa -> 0`` (no risk aversion) gives equal allocation.
 
 Glossary: ``S`` shares, ``N`` periods, ``x`` shares per period, ``R`` shares still held after each
-period, ``a`` dollars per share, ``b`` (``eta``) dollars per share squared, ``k`` (``lam_risk``)
+period, ``a`` dollars per share, ``b`` (``eta``) dollars per share squared, ``k`` (``risk_aversion``)
 risk aversion (1 / dollars), ``sigma`` price volatility per period (dollars per share),
 ``kappa`` the decay rate of the holdings per period, ``lam`` the marginal cost of the last share.
 """
@@ -73,18 +73,18 @@ class ACTrajectory:
     kappa: float
 
 
-def ac_kappa(eta: float, lam_risk: float, sigma: float) -> float:
+def ac_kappa(eta: float, risk_aversion: float, sigma: float) -> float:
     """Decay rate ``kappa`` of the discrete trajectory: ``cosh(kappa) = 1 + k sigma^2 / (2 eta)``.
 
     Computed as ``log1p(y + sqrt(y (y + 2)))`` with ``y = k sigma^2 / (2 eta)`` so that small
     risk aversions keep full precision.
     """
-    y = lam_risk * sigma * sigma / (2.0 * eta)
+    y = risk_aversion * sigma * sigma / (2.0 * eta)
     return float(np.log1p(y + np.sqrt(y * (y + 2.0))))
 
 
 def almgren_chriss_trajectory(
-    S: float, N: int, eta: float, lam_risk: float, sigma: float
+    S: float, N: int, eta: float, risk_aversion: float, sigma: float
 ) -> ACTrajectory:
     """Closed-form optimum of ``sum_t (a x_t + eta x_t^2) + k sigma^2 sum_t R_t^2``.
 
@@ -96,7 +96,7 @@ def almgren_chriss_trajectory(
         Number of periods, ``>= 1``.
     eta : float
         Quadratic impact coefficient ``b`` (dollars per share squared), ``> 0``.
-    lam_risk : float
+    risk_aversion : float
         Risk aversion ``k >= 0`` (1 / dollars).
     sigma : float
         Price volatility per period, dollars per share, ``>= 0``.
@@ -119,11 +119,11 @@ def almgren_chriss_trajectory(
 
     Examples
     --------
-    >>> tr = almgren_chriss_trajectory(1000.0, 4, eta=0.001, lam_risk=0.0, sigma=0.1)
+    >>> tr = almgren_chriss_trajectory(1000.0, 4, eta=0.001, risk_aversion=0.0, sigma=0.1)
     >>> tr.x.tolist()
     [250.0, 250.0, 250.0, 250.0]
     """
-    vals = {"S": S, "eta": eta, "lam_risk": lam_risk, "sigma": sigma}
+    vals = {"S": S, "eta": eta, "risk_aversion": risk_aversion, "sigma": sigma}
     for name, v in vals.items():
         if not np.isfinite(v) or v < 0:
             raise InputError(f"{name} must be finite and >= 0, got {v!r}.")
@@ -134,7 +134,7 @@ def almgren_chriss_trajectory(
         )
     if not isinstance(N, (int, np.integer)) or N < 1:
         raise InputError(f"N must be an integer >= 1, got {N!r}.")
-    kappa = ac_kappa(eta, lam_risk, sigma)
+    kappa = ac_kappa(eta, risk_aversion, sigma)
     j = np.arange(N, dtype=np.float64)  # period index t; holdings after it: R_t
     if kappa * N < 1e-8:
         R = S * (N - 1 - j) / N

@@ -502,7 +502,7 @@ def fit_overview(profile: pd.DataFrame, curves: pd.DataFrame, label: str = "") -
     value dashed), then fitted vs walked slippage per share.
 
     ``profile``: :func:`~execopt.reporting.tables.profile_table` keyed by model (column
-    ``model``); ``curves``: :func:`~execopt.reporting.tables.cost_curve_table`.
+    ``model``); ``curves``: :func:`~execopt.studies.day.cost_curves`.
     """
     panels = list(dict.fromkeys(zip(profile["model"], profile["parameter"], strict=True)))
     fig, axes = _fig(len(panels) + 1, 1, 11.0, 3.0 * (len(panels) + 1))

@@ -51,12 +51,13 @@ def plot_fit(path: str | Path, book: BookSeries, profiles: Mapping[str, ImpactPr
     """``execopt fit --plot``: per-minute parameters, and fitted vs walked cost per share."""
     from execopt.impact.bookwalk import check_side
     from execopt.reporting.figures import fit_overview
-    from execopt.reporting.tables import cost_curve_table, profile_table
+    from execopt.reporting.tables import profile_table
+    from execopt.studies.day import cost_curves
 
     first = next(iter(profiles.values()))
     side = check_side(first.side)
     prof = profile_table(profiles, key="model")
-    curves = cost_curve_table(book, {m: p.whole_day for m, p in profiles.items()}, side)
+    curves = cost_curves(book, {m: p.whole_day for m, p in profiles.items()}, side)
     return write_png(fit_overview(prof, curves, f"{book.symbol} {side}"), path, dpi=100)
 
 
