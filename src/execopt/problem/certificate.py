@@ -44,6 +44,7 @@ __all__ = [
     "certify",
     "certify_kkt_point",
     "knapsack_min",
+    "primal_residuals",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -206,6 +207,17 @@ def _kkt_distance(
     return float(max(np.max(np.maximum(L - lam, lam - U)), 0.0))
 
 
+def primal_residuals(problem: ExecutionProblem, x: FloatArray) -> tuple[float, float, float]:
+    """``(|sum x - S|, largest negative entry, largest cap excess)`` in shares: the one
+    definition of how far a schedule is from feasible (certificates, repair, the suite).
+    """
+    return (
+        float(abs(x.sum() - problem.shares)),
+        float(max(0.0, -x.min())),
+        float(max(0.0, np.max(x - problem.upper))),
+    )
+
+
 def _risk_multiplier(g: FloatArray, gv: FloatArray, at0: BoolArray, atU: BoolArray) -> float:
     """The VaR multiplier ``mu >= 0`` that best makes ``g + mu gv`` constant on the periods
     strictly inside their bounds (least squares; the KKT conditions of a binding limit).
@@ -270,9 +282,7 @@ def certify(
             f"schedule has NaN or inf at periods {bad}: every entry must be a number of shares."
         )
     feas_tol = FEAS_ATOL_REL * max(S, 1.0)
-    sum_res = float(abs(x.sum() - S))
-    bound_v = float(max(0.0, -x.min()))
-    cap_v = float(max(0.0, np.max(x - u)))
+    sum_res, bound_v, cap_v = primal_residuals(problem, x)
     feasible = sum_res <= feas_tol and bound_v <= feas_tol and cap_v <= feas_tol
     var_v = 0.0
     for lim in problem.limits:

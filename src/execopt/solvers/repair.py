@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from execopt.problem.certificate import primal_residuals
 from execopt.problem.execution_problem import ExecutionProblem
 
 __all__ = ["clip_to_feasible", "raw_violation"]
@@ -12,10 +13,7 @@ __all__ = ["clip_to_feasible", "raw_violation"]
 
 def raw_violation(problem: ExecutionProblem, x: NDArray[np.float64]) -> float:
     """Largest primal violation of ``x`` in shares (sum, lower bound, caps)."""
-    u = problem.upper
-    return float(
-        max(abs(x.sum() - problem.shares), max(0.0, -x.min()), max(0.0, float(np.max(x - u))))
-    )
+    return max(primal_residuals(problem, x))
 
 
 def clip_to_feasible(
