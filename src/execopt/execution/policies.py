@@ -72,6 +72,7 @@ __all__ = [
     "VWAP",
     "Adaptive",
     "AlmgrenChriss",
+    "FixedSchedule",
     "PerfectForesightOracle",
     "Policy",
     "SchedulePolicy",
@@ -223,6 +224,37 @@ def _warmup_fit(
     lo = max(0, state.t + 1 - window)
     px, sz = (h.ask_px, h.ask_sz) if state.side == "buy" else (h.bid_px, h.bid_sz)
     return fit_window(px[lo:], sz[lo:], h.mid[lo:], state.side, x_max, how)
+
+
+class FixedSchedule(SchedulePolicy):
+    """Follow a schedule given in advance (e.g. an optimum planned on a model), minute by minute.
+
+    Parameters
+    ----------
+    schedule : array_like (N,)
+        Shares per period; rescaled to the order's size if it sums to something else.
+    name : str
+        The policy's label in results.
+    """
+
+    def __init__(self, schedule: ArrayLike, name: str = "fixed") -> None:
+        x = np.asarray(schedule, dtype=np.float64)
+        if x.ndim != 1 or not np.all(np.isfinite(x)) or np.any(x < 0) or not x.sum() > 0:
+            raise InputError("schedule must be a 1-D array of shares >= 0 with a positive sum.")
+        self.schedule = x
+        self.name = name
+        super().__init__()
+
+    def plan(self, state: MarketState) -> FloatArray | None:
+        if self.schedule.shape[0] != state.N:
+            raise InputError(
+                f"the schedule has {self.schedule.shape[0]} periods but the day has {state.N}."
+            )
+        rest = self.schedule[state.t :]
+        total = float(rest.sum())
+        if total <= 0:
+            return np.full(state.periods_left, state.remaining / state.periods_left)
+        return rest * (state.remaining / total)
 
 
 class StaticOptimal(SchedulePolicy):
