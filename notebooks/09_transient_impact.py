@@ -115,3 +115,54 @@ finding = (
 )
 write_finding(finding, output_dir)
 display(Markdown(finding))
+
+# %% [markdown]
+# ## On the FROG day: the fitted propagator
+# The propagator fitted from the day's own signed trades (``execopt fit --propagator``; the real
+# FROG 2025-04-03 day when the data folder is given, else the seeded synthetic day, whose trades
+# move the mid by a known kernel). The plan: the day's per-minute quadratic profile plus the
+# fitted kernel; the replay: both schedules walked against the day's books with the same kernel
+# moving the order's own later books. In sample: the profile and the kernel are fitted on the
+# day they are judged on. Then Monte Carlo over the kernel's bootstrap.
+
+# %%
+from execopt.impact.propagator import PropagatorFit
+from execopt.studies import day
+from execopt.studies.transient_impact import day_savings, kernel_draws
+
+book, source, path = day.frog_day(data_path, seed)
+if path is None:
+    from execopt.data.synthetic import synthetic_book
+
+    book = synthetic_book(
+        "FROG", seed=seed, transient=eo.ExponentialKernel(2.5e-5, 10.0).values(390), permanent=5e-6
+    )
+display(Markdown(f"**Data:** {source}"))
+fit = PropagatorFit(kernel="exponential", n_boot=40 if fast else 200, seed=seed).fit(book)
+kernel_rows = pd.DataFrame(
+    [
+        {
+            "parameter": name,
+            "estimate": fit.params_[name],
+            "95 % CI low": fit.ci_[name][0],
+            "95 % CI high": fit.ci_[name][1],
+        }
+        for name in fit.params_
+    ]
+)
+save_table(kernel_rows, "fitted_propagator", output_dir, shown=human(kernel_rows))
+display(human(kernel_rows))
+sav = day_savings(book, (1_000, 10_000, 50_000), fit.kernel_, fit.permanent_)
+save_table(sav, "day_savings", output_dir, shown=human(sav))
+display(human(sav))
+draws = kernel_draws(eo.ExecutionProblem(10_000.0, base.impact, N), fit.bootstrap_kernels())
+save_table(
+    draws, "kernel_bootstrap_savings", output_dir, shown=human(draws.describe().reset_index())
+)
+display(
+    Markdown(
+        f"Over {len(draws)} bootstrap kernels (constant a, b; S = 10,000): saving vs TWAP "
+        f"{draws['saving_pct'].median():.2f} % median, 95 % of draws in "
+        f"[{draws['saving_pct'].quantile(0.025):.2f}, {draws['saving_pct'].quantile(0.975):.2f}] %."
+    )
+)

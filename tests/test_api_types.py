@@ -132,7 +132,7 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
     ("synthetic-seed-str", lambda: data.synthetic_book("FROG", seed="x"), "seed"),
     ("synthetic-seed-negative", lambda: data.synthetic_book("FROG", seed=-1), "seed"),
     ("synthetic-periods-bool", lambda: data.synthetic_book("FROG", periods=True), "periods"),
-    ("u_shape-bool", lambda: data.u_shape(True, 1.0), "n"),
+    ("intraday_shape-bool", lambda: data.intraday_shape(True, 1.0), "n"),
     ("read_mbp10-symbol-int", lambda: data.read_mbp10("x.csv", symbol=5), "symbol"),
     ("read_lobster-levels-str", lambda: data.read_lobster("book.csv", levels="x"), "levels"),
     ("read_lobster-date-int", lambda: data.read_lobster("book.csv", date=5), "date"),

@@ -1080,6 +1080,22 @@ class PropagatorFit:
         self.caveats_ = self._caveats(lo, hi)
         return self
 
+    def bootstrap_kernels(self) -> list[tuple[Kernel, float]]:
+        """``(kernel, permanent gamma)`` of every bootstrap replicate (for Monte Carlo over the
+        calibration's uncertainty, e.g. :func:`execopt.studies.transient_impact.kernel_draws`).
+
+        Raises
+        ------
+        InputError
+            Before :meth:`fit`.
+        """
+        if not hasattr(self, "boot_"):
+            raise InputError("the propagator is not fitted: call fit(book) first.")
+        return [
+            (self._make_kernel(max(float(g0), 0.0), float(th)), max(float(gam), 0.0))
+            for g0, th, gam, _ in self.boot_
+        ]
+
     def _make_kernel(self, G0: float, theta: float) -> Kernel:
         if self.kernel == "exponential":
             return ExponentialKernel(strength=float(G0), half_life=float(theta))
