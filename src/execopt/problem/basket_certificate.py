@@ -134,8 +134,9 @@ class BasketCertificate:
     var_multiplier : float
         The VaR multiplier used (0 when none).
     lam : tuple of float
-        Each leg's marginal cost of the last share (median of its gradient over the periods
-        strictly inside their bounds; NaN when none), dollars per share.
+        Each leg's marginal cost of the last share (the midpoint of its marginals, constraint
+        multipliers included, over the periods strictly inside their bounds; NaN when none),
+        dollars per share.
     stationarity : float
         Largest relative KKT residual over the legs (constraint multipliers included).
     optimum : float or None
@@ -300,6 +301,8 @@ def _bounds(
         return -np.inf, -np.inf
     lin = knapsack_min_batch(g, U, S) - np.sum(g * X, axis=1)
     fw = min(lag + float(lin.sum()), lag)
+    if -float(lin.sum()) <= 1e-13 * abs(lag):
+        return fw, fw  # already tight to rounding (an exact optimum): no second-order work
     kappa = basket.strong_convexity
     quad = quadratic_model_min_batch(g, X, kappa, U, S)
     best = np.where(np.isfinite(quad), np.maximum(quad, lin), lin)
@@ -313,6 +316,7 @@ def certify_basket(
     *,
     optimum: float | None = None,
     multipliers: tuple[FloatArray, float] | None = None,
+    compute_optimum: bool = True,
 ) -> BasketCertificate:
     """Certify any ``(M, N)`` schedule for ``basket`` (see the module docstring).
 
@@ -326,6 +330,9 @@ def certify_basket(
     multipliers : (nu, mu), optional
         Band multipliers (shape (N,), dollars per dollar, any sign) and the VaR multiplier to
         use in the Lagrangian bound, instead of the least-squares estimates.
+    compute_optimum : bool
+        For a decoupled basket without ``optimum``, compute the exact optimum leg by leg
+        (False: leave ``optimum`` None; the exact solver passes False for its own answer).
 
     Returns
     -------
@@ -391,22 +398,25 @@ def certify_basket(
         Gk = Gk - (basket.sgn * basket.prices)[:, None] * suffix_sum(nu)[None, :]  # type: ignore[operator]
     if mu > 0:
         Gk = Gk + mu * basket.var_gradient(Xc)
-    lam = np.full(basket.M, np.nan)
-    stat = 0.0
-    for i in range(basket.M):
-        gi = Gk[i][inner[i]]
-        if gi.size:
-            lam[i] = float(np.median(gi))
-            scale = max(abs(lam[i]), float(np.median(np.abs(Gk[i]))), 1e-300)
-            # periods at zero may have a larger marginal, periods at their cap a smaller one
-            at0 = Xc[i] <= ACTIVE_REL * max(S[i] / basket.N, 1.0)
-            atU = ~at0 & ~inner[i]
-            dev = np.concatenate(
-                [np.abs(gi - lam[i]), np.maximum(lam[i] - Gk[i][at0], 0.0),
-                 np.maximum(Gk[i][atU] - lam[i], 0.0)]
-            )  # fmt: skip
-            stat = max(stat, float(dev.max()) / scale)
-    if optimum is None and basket.decoupled:
+    # one lam per leg: the midpoint of its interior marginals, which minimises the largest
+    # deviation (no sorting: medians cost 70 ms at M = 1,000)
+    has = inner.any(axis=1)
+    hi = np.where(inner, Gk, -np.inf).max(axis=1)
+    lo = np.where(inner, Gk, np.inf).min(axis=1)
+    lam = np.where(has, 0.5 * (hi + lo), np.nan)
+    med = np.abs(Gk).mean(axis=1)
+    at0 = Xc <= ACTIVE_REL * np.maximum(S / basket.N, 1.0)[:, None]
+    atU = ~at0 & ~inner
+    L = lam[:, None]
+    dev = np.where(inner, np.abs(Gk - L), 0.0)
+    # periods at zero may have a larger marginal, periods at their cap a smaller one
+    dev = np.maximum(dev, np.where(at0, np.maximum(L - Gk, 0.0), 0.0))
+    dev = np.maximum(dev, np.where(atU, np.maximum(Gk - L, 0.0), 0.0))
+    scale = np.maximum(np.maximum(np.abs(lam), med), 1e-300)
+    with np.errstate(invalid="ignore"):
+        per_leg = np.where(has, dev.max(axis=1) / scale, 0.0)
+    stat = float(np.nanmax(per_leg)) if per_leg.size else 0.0
+    if optimum is None and compute_optimum and basket.decoupled:
         try:
             optimum = float(sum(p.objective(exact_optimum(p).x) for p in basket.legs()))
         except ExecoptError:
