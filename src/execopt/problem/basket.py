@@ -54,6 +54,7 @@ __all__ = [
     "FactorCovariance",
     "Side",
     "side_sign",
+    "tail_problem",
     "unconstrained_trajectories",
 ]
 
@@ -683,6 +684,31 @@ class Basket:
         """The same coupling terms and mandates on new legs (``dataclasses.replace``)."""
         return replace(self, problems=tuple(problems))
 
+    def remaining_basket(self, t: int, remaining: ArrayLike) -> Basket:
+        """The basket still to trade from period ``t`` on: each leg's tail (periods ``t..N-1``,
+        parameters, caps and volatility sliced) for its ``remaining`` shares, the same
+        coupling terms and mandates (the band still on ``sum_i side_i P_i R_{i,s}``).
+
+        Past fills' transient impact is not carried into the tail (its kernel restarts).
+
+        Raises
+        ------
+        InputError
+            ``t`` outside ``0..N-1`` or ``remaining`` not one non-negative number per leg.
+        InfeasibleError
+            A leg's remaining shares exceed its remaining caps (the caller may relax them).
+        """
+        N = self.N
+        if not (isinstance(t, (int, np.integer)) and 0 <= t < N):
+            raise InputError(f"t must be a period in 0..{N - 1}, got {t!r}.")
+        R = np.asarray(remaining, dtype=np.float64)
+        if R.shape != (self.M,) or not np.isfinite(R).all() or (R < 0).any():
+            raise InputError(
+                f"remaining must be {self.M} finite share counts >= 0 (one per leg), got {R!r}."
+            )
+        legs = [tail_problem(p, int(t), float(R[i])) for i, p in enumerate(self.problems)]
+        return replace(self, problems=tuple(legs))
+
     def without_mandate(self) -> Basket:
         """The basket without its band and VaR limit (the legs' caps stay)."""
         return replace(self, neutrality_band=None, var_limit=None)
@@ -753,6 +779,39 @@ class Basket:
     def describe(self) -> dict[str, Any]:
         """Alias of :meth:`to_dict`."""
         return self.to_dict()
+
+
+def _slice_tail(v: Any, t: int, N: int) -> Any:
+    """Drop the first ``t`` periods of every per-period entry of a ``to_dict`` description
+    (lists of length ``N``; nested models and parts recursively)."""
+    if isinstance(v, Mapping):
+        return {k: _slice_tail(x, t, N) for k, x in v.items()}
+    if isinstance(v, list):
+        if len(v) == N and all(not isinstance(x, Mapping) for x in v):
+            return v[t:]
+        return [_slice_tail(x, t, N) for x in v]
+    return v
+
+
+def tail_problem(problem: ExecutionProblem, t: int, shares: float) -> ExecutionProblem:
+    """``problem`` from period ``t`` on, for ``shares`` shares: every per-period parameter,
+    cap and volatility sliced to periods ``t..N-1`` (through :meth:`ExecutionProblem.to_dict`,
+    so any registered model works). A parameter with one entry per period is recognised by its
+    length ``N``.
+
+    Examples
+    --------
+    >>> import execopt as eo
+    >>> p = eo.ExecutionProblem(100, eo.QuadraticImpact([0.01, 0.02, 0.03], 1e-4), periods=3)
+    >>> tail_problem(p, 1, 50.0).impact.a.tolist()
+    [0.02, 0.03]
+    """
+    N = problem.periods
+    d = problem.to_dict()
+    out = {k: _slice_tail(v, t, N) for k, v in d.items() if k in ("impact", "cap", "volatility")}
+    return ExecutionProblem.from_dict(
+        {**d, **out, "shares": max(float(shares), 0.0), "periods": N - t}
+    )
 
 
 def unconstrained_trajectories(

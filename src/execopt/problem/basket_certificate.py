@@ -403,7 +403,7 @@ def certify_basket(
     has = inner.any(axis=1)
     hi = np.where(inner, Gk, -np.inf).max(axis=1)
     lo = np.where(inner, Gk, np.inf).min(axis=1)
-    lam = np.where(has, 0.5 * (hi + lo), np.nan)
+    lam = np.where(has, 0.5 * (np.where(has, hi, 0.0) + np.where(has, lo, 0.0)), np.nan)
     med = np.abs(Gk).mean(axis=1)
     at0 = Xc <= ACTIVE_REL * np.maximum(S / basket.N, 1.0)[:, None]
     atU = ~at0 & ~inner
