@@ -74,6 +74,7 @@ __all__ = [
     "estimate_covariance",
     "fit_leg",
     "ledoit_wolf",
+    "plan_schedule",
     "simulate_basket",
 ]
 
@@ -428,7 +429,10 @@ class IndependentTWAP(BasketSchedulePolicy):
         return np.repeat(np.array([s.remaining / n for s in states])[:, None], n, axis=1)
 
 
-def _solve_schedule(basket: Basket, method: str) -> tuple[FloatArray, dict[str, Any]]:
+def plan_schedule(basket: Basket, method: str = "clarabel") -> tuple[FloatArray, dict[str, Any]]:
+    """The optimal schedule of ``basket``: ``exact`` first when it is decoupled (falling back to
+    ``method`` where a leg has no exact algorithm, e.g. a binding cap with a risk term), else
+    ``method``; with what was used (method, objective, certified, relative bound gap)."""
     methods = ["exact", method] if basket.decoupled and method != "exact" else [method]
     last: ExecoptError | None = None
     for m in methods:
@@ -474,7 +478,7 @@ class JointOptimal(BasketSchedulePolicy):
         if t > 0:
             R = np.array([s.remaining for s in states])
             b = _tail_basket(b, t, R)
-        x, info = _solve_schedule(b, self.method)
+        x, info = plan_schedule(b, self.method)
         self.info.update(info, planned_at=t)
         return x
 
@@ -560,7 +564,7 @@ class JointAdaptive(JointOptimal):
             t = states[0].t
             R = np.array([s.remaining for s in states])
             b = _tail_basket(self.basket, t, R).without_mandate()
-            x, info = _solve_schedule(b, self.method)
+            x, info = plan_schedule(b, self.method)
             self.info.update(info, planned_at=t, band_dropped_at=t)
         self.info["replans"] = int(self.info.get("replans", 0)) + 1
         return x

@@ -385,6 +385,13 @@ def _run(built: _Built, method: str) -> tuple[FloatArray, str, Status, float, fl
 def _solve_conic(basket: Basket, method: str) -> BasketSolution:
     _check(basket, method)
     t_start = perf_counter()
+    if not np.any(basket.S > 0):
+        X0 = np.zeros((basket.M, basket.N))
+        cert = certify_basket(basket, X0)
+        return BasketSolution(
+            X0, cert.objective, "optimal", method, Timings(total=perf_counter() - t_start), 0,
+            cert, "trivial",
+        )  # fmt: skip
     s, C = _leg_scales(basket)
     built = _build(basket, s, C)
     Ys, raw, mapped, t_comp, t_solve, iters = _run(built, method)
@@ -394,18 +401,19 @@ def _solve_conic(basket: Basket, method: str) -> BasketSolution:
     rescaled = False
     if math.isfinite(f1) and 0.0 < f1 < C:
         # as in the single-asset back-end: the solvers' gap tests are relative to
-        # max(1, |objective|); re-solve once with the cost scale of the answer
-        C = f1 / (basket.N * basket.M)
-        built = _build(basket, s, C)
-        Ys, raw, mapped, tc2, ts2, it2 = _run(built, method)
-        build, t_comp, t_solve, iters = (
-            build + built.build_time,
-            t_comp + tc2,
-            t_solve + ts2,
-            iters + it2,
-        )
-        X_raw = Ys * s[:, None]
-        rescaled = True
+        # max(1, |objective|); re-solve once with the cost scale of the answer (kept only if
+        # that solve succeeds: a nearly finished remaining basket can be badly scaled either way)
+        C2 = f1 / (basket.N * basket.M)
+        built2 = _build(basket, s, C2)
+        build += built2.build_time
+        try:
+            Ys2, raw2, mapped2, tc2, ts2, it2 = _run(built2, method)
+        except SolverError:
+            pass
+        else:
+            Ys, raw, mapped, C, rescaled = Ys2, raw2, mapped2, C2, True
+            t_comp, t_solve, iters = t_comp + tc2, t_solve + ts2, iters + it2
+            X_raw = Ys * s[:, None]
     viol = max(raw_violation(p, X_raw[i]) for i, p in enumerate(basket.problems))
     X = np.empty_like(X_raw)
     moved = 0.0
