@@ -506,9 +506,16 @@ class IndependentOptimal(JointOptimal):
         )
 
 
+#: Remaining shares below this are rounding dust of earlier fills and count as done (a leg
+#: with 2e-8 shares left made a re-solve's scaling degenerate: Clarabel stopped with
+#: "insufficient progress").
+DUST_SHARES = 1e-6
+
+
 def _tail_basket(b: Basket, t: int, R: FloatArray) -> Basket:
     """The remaining basket; caps relaxed to ``R_i / n`` per period where the replay left a leg
     more shares than its caps can take (unfilled beyond the visible depth)."""
+    R = np.where(R < DUST_SHARES, 0.0, R)
     try:
         return b.remaining_basket(t, R)
     except InfeasibleError:

@@ -240,7 +240,9 @@ def _leg_scales(basket: Basket) -> tuple[FloatArray, float]:
     over the legs of the cost of trading ``s_i`` shares per period (as the single-asset
     back-end scales)."""
     N = basket.N
-    s = np.where(basket.S > 0, basket.S / N, 1.0)
+    # a leg's unit is S_i / N shares, but never below a millionth of the largest leg's (a leg
+    # with a few shares' dust left would otherwise be scaled by 1e-10)
+    s = np.maximum(basket.S / N, max(float(basket.S.max()) / N * 1e-6, 1e-12))
     Cs = []
     for i, p in enumerate(basket.problems):
         if p.shares <= 0:
