@@ -48,11 +48,14 @@ from execopt.studies.parallel import ParallelConfig, RunStats, map_chunks
 __all__ = [
     "POLICY_NAMES",
     "BasketStudyConfig",
+    "band_prices",
+    "day_basket",
     "episode_stats",
     "frontier",
     "mandate_price",
     "plan_basket",
     "plan_table",
+    "replay_day",
     "run_basket_episodes",
 ]
 
@@ -88,7 +91,7 @@ class BasketStudyConfig:
 
     presets: tuple[str, ...] = ("FROG", "SOUN", "CRWV")
     sides: tuple[str, ...] = ("sell", "buy", "sell")
-    shares: tuple[float, ...] = (20_000.0, 100_000.0, 15_000.0)
+    shares: tuple[float, ...] = (20_000.0, 140_000.0, 15_000.0)
     caps: tuple[float, ...] = (200.0, 2_000.0, 200.0)
     correlation: float = 0.6
     risk_aversion: float = 1e-6
@@ -211,6 +214,68 @@ def episode_stats(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def day_basket(
+    frog: Any,
+    cfg: BasketStudyConfig | None = None,
+    *,
+    seed: int = 0,
+) -> tuple[list[Any], Basket, Any]:
+    """The report's three-asset basket on one day: ``frog`` (the real FROG day when the data
+    are there, else the synthetic one) and the synthetic presets of ``cfg`` after the first,
+    whose mids are made to co-move with FROG's (``co_moving`` with FROG's own mid path as the
+    factor, correlation ``cfg.correlation``; FROG itself unchanged). Each leg is fitted on this
+    same day and the covariance estimated from it (in sample: the plan knows the day's
+    liquidity profile and co-movement; the episodes of :func:`run_basket_episodes` do not).
+
+    Returns
+    -------
+    books, basket, covariance estimate
+    """
+    c = cfg if cfg is not None else BasketStudyConfig()
+    kids = np.random.SeedSequence([seed, 3]).spawn(len(c.presets))
+    raw = [frog] + [
+        synthetic_book(p, seed=np.random.default_rng(k), events_per_minute=c.events_per_minute)
+        for p, k in zip(c.presets[1:], kids[1:], strict=True)
+    ]
+    rho = [0.0] + [c.correlation] * (len(raw) - 1)
+    books = co_moving(raw, rho, factor=frog)
+    est = estimate_covariance(books)
+    b = basket_from_books(
+        books,
+        list(c.sides),
+        list(c.shares),
+        caps=list(c.caps),
+        covariance=est,
+        risk_aversion=c.risk_aversion,
+        neutrality_band=c.neutrality_band,
+    )
+    return books, b, est
+
+
+def replay_day(
+    books: Sequence[Any], basket: Basket, cfg: BasketStudyConfig | None = None
+) -> pd.DataFrame:
+    """Every policy replayed on one day's books: :meth:`BasketSimResult.summary` rows, stacked,
+    with the model's objective and risk term of what was traded (on the basket rows)."""
+    c = cfg if cfg is not None else BasketStudyConfig()
+    frames = []
+    for pol in (
+        IndependentTWAP(),
+        IndependentOptimal(basket),
+        JointOptimal(basket),
+        JointAdaptive(basket, every=c.adaptive_every),
+    ):
+        r = simulate_basket(books, pol, list(basket.S), list(basket.sides), SimConfig(lot=1))
+        X = r.filled()
+        t = r.summary()
+        full = bool(np.allclose(X.sum(axis=1), basket.S, rtol=1e-9))
+        whole = t["symbol"] == "basket"
+        t["model_objective"] = np.where(whole, basket.objective(X) if full else np.nan, np.nan)
+        t["model_risk"] = np.where(whole, basket.risk_cost(X), np.nan)
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True)
+
+
 def plan_table(basket: Basket, methods: Sequence[str] = ("clarabel",)) -> pd.DataFrame:
     """Joint vs independent plans of one basket (no replay): per plan, the legs' impact, the
     basket's risk term (k sum r^T C r), the objective, the VaR and the largest dollar
@@ -301,6 +366,36 @@ def mandate_price(
         bb = replace(basket, neutrality_band=float(D))
         s2 = solve(bb, "clarabel")
         rows.append(row(f"mandate + band ${D:,.0f}", s2.schedule, s2.objective, s2.certified))
+    return pd.DataFrame(rows)
+
+
+def band_prices(basket: Basket, bands: Sequence[float], method: str = "clarabel") -> pd.DataFrame:
+    """The joint optimum of ``basket`` under each dollar-neutrality band (and without one):
+    objective, its extra cost over the optimum without a band (%), the largest dollar
+    imbalance, the certificate's relative bound gap and how the bound was obtained.
+
+    Raises
+    ------
+    InputError
+        A basket without prices.
+    """
+    if basket.prices is None:
+        raise InputError("a neutrality band needs prices.")
+    base = solve(replace(basket, neutrality_band=None), method)
+    rows = []
+    for D in (None, *bands):
+        sol = base if D is None else solve(replace(basket, neutrality_band=float(D)), method)
+        rows.append(
+            {
+                "band": float("inf") if D is None else float(D),
+                "objective": sol.objective,
+                "extra_cost_pct": 100.0 * (sol.objective / base.objective - 1.0),
+                "max_imbalance": float(np.abs(basket.dollar_imbalance(sol.schedule)).max()),
+                "rel_bound_gap": sol.certificate.rel_bound_gap,
+                "bound": sol.certificate.bound_method,
+                "certified": sol.certified,
+            }
+        )
     return pd.DataFrame(rows)
 
 
