@@ -212,3 +212,28 @@ def test_many_orders_serial_equals_dask_two_workers() -> None:
     )
     with pytest.raises(eo.errors.InputError):
         solve_orders(orders, chunk=0)
+
+
+def test_day_basket_replay_and_band_prices() -> None:
+    from execopt.studies.basket_study import band_prices, day_basket, replay_day
+
+    cfg = BasketStudyConfig(events_per_minute=EPM, adaptive_every=130)
+    frog = synthetic_book("FROG", seed=0, events_per_minute=EPM)
+    books, basket, est = day_basket(frog, cfg, seed=0)
+    assert basket.labels == ("FROG", "SOUN", "CRWV") and est.correlation[0, 1] > 0.2
+    # FROG itself is the factor: unchanged
+    np.testing.assert_array_equal(books[0].bid_px, frog.minute_snapshots().bid_px)
+    day = replay_day(books, basket, cfg)
+    assert set(day["policy"]) == {
+        "independent-twap", "independent-optimal", "joint-optimal", "joint-adaptive",
+    }  # fmt: skip
+    whole = day[day["symbol"] == "basket"]
+    assert (
+        whole["model_risk"].notna().all()
+        and day[day["symbol"] != "basket"]["model_risk"].isna().all()
+    )
+    gross = float((basket.prices * basket.S).sum())
+    bp = band_prices(basket, [0.05 * gross])
+    assert np.isinf(bp["band"].iloc[0]) and bp["certified"].all()
+    assert bp["max_imbalance"].iloc[1] <= 0.05 * gross * (1 + 1e-6)
+    assert bp["extra_cost_pct"].iloc[1] >= -1e-6
