@@ -459,3 +459,29 @@ def test_solution_rows_and_json() -> None:
     d = sol.as_dict()
     assert np.asarray(d["schedule"]).shape == (3, 10)
     assert d["certificate"]["lam"] == list(sol.certificate.lam)
+
+
+def test_clarabel_failure_is_retried_with_relaxed_tolerances(monkeypatch) -> None:
+    """Clarabel can stop with 'insufficient progress' at the pinned 1e-9 on a binding VaR cone
+    (seen on the M10-factor-var case at N = 78); the back-end retries at 1e-8, says the answer
+    is inaccurate, and the certificate decides."""
+    import cvxpy as cp
+
+    from execopt.solvers import basket as sb
+
+    real = cp.Problem.solve
+
+    def flaky(self, *args, **kwargs):
+        if kwargs.get("tol_feas") == 1e-9:
+            raise cp.error.SolverError("Solver 'CLARABEL' failed (simulated).")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cp.Problem, "solve", flaky)
+    b = random_basket(3, 3, 10, var_limit=True)
+    with pytest.warns(eo.errors.ConvergenceWarning, match="relaxed"):
+        sol = eo.solve(b, "clarabel")
+    assert sol.status == "inaccurate" and "relaxed" in sol.solver_status
+    assert sol.certified
+    monkeypatch.setattr(sb, "RELAXED", {})
+    with pytest.raises(eo.errors.SolverError, match="failed on this basket"):
+        eo.solve(b, "clarabel")

@@ -58,6 +58,13 @@ __all__ = ["BASKET_METHODS", "BasketSolution", "solve_basket"]
 FloatArray = NDArray[np.float64]
 
 BASKET_METHODS = ("exact", "clarabel", "osqp", "scs")
+#: Tolerances of a second attempt when the pinned ones fail: Clarabel stopped with
+#: "insufficient progress" at 1e-9 on a binding VaR cone (M = 10, N = 78; its residual grew
+#: after reaching the optimum to ~1e-9) and solved at its defaults, 1e-8. The answer is then
+#: reported "inaccurate" and the certificate decides whether it passes.
+RELAXED: dict[str, dict[str, float]] = {
+    "clarabel": {"tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8, "tol_feas": 1e-8}
+}
 #: cvxpy's canonicalisation backend for baskets. Measured here (M = 100 legs, N = 390, five
 #: factors) the SciPy backend compiles several times faster than the default C++ one, whose
 #: coefficient matrices for the legs' slices of one (M, N) variable dominate the build.
@@ -348,19 +355,26 @@ def _run(built: _Built, method: str) -> tuple[FloatArray, str, Status, float, fl
     if method == "osqp":
         settings = _osqp_settings(settings)
     solver = {"clarabel": cp.CLARABEL, "osqp": cp.OSQP, "scs": cp.SCS}[method]
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"cvxpy\.")
-            warnings.filterwarnings(
-                "ignore", message="Solution may be inaccurate", category=UserWarning
-            )
-            built.problem.solve(
-                solver=solver, ignore_dpp=True, canon_backend=CANON_BACKEND, **settings
-            )
-    except cp.error.SolverError as exc:
-        raise SolverError(f"{method} failed on this basket: {exc}") from exc
+    relaxed = False
+    for attempt in (settings, {**settings, **RELAXED.get(method, {})}):
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"cvxpy\.")
+                warnings.filterwarnings(
+                    "ignore", message="Solution may be inaccurate", category=UserWarning
+                )
+                built.problem.solve(
+                    solver=solver, ignore_dpp=True, canon_backend=CANON_BACKEND, **attempt
+                )
+            break
+        except cp.error.SolverError as exc:
+            if relaxed or method not in RELAXED:
+                raise SolverError(f"{method} failed on this basket: {exc}") from exc
+            relaxed = True
     raw = str(built.problem.status)
     mapped = STATUS_MAP.get(raw)
+    if relaxed and mapped == "optimal":
+        raw, mapped = f"{raw} (tolerances relaxed to {RELAXED[method]})", "inaccurate"
     if mapped is None:
         if raw.startswith("infeasible"):
             raise InfeasibleError(
