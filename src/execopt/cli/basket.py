@@ -1,5 +1,5 @@
-"""``execopt basket``: solve a basket of orders jointly (covariance risk, cross-legs mandates) and
-certify it.
+"""``execopt basket``: solve a basket of orders jointly (covariance risk, cross-impact, mandates)
+and certify it.
 
 Examples
 --------
@@ -82,7 +82,9 @@ def register(subparsers: Any) -> None:
         "the symbols. Exit codes: 0 certified, 2 usage/input/I-O error, 3 solver failure or "
         "uncertified.",
     )
-    p.add_argument("orders", type=Path, metavar="ORDERS.csv", help="one row per leg (see below)")
+    p.add_argument(
+        "orders", type=Path, metavar="ORDERS.csv", help="one row per leg (formats: see the end)"
+    )
     r = p.add_argument_group("risk")
     cov = r.add_mutually_exclusive_group()
     cov.add_argument("--cov", type=Path, metavar="C.csv", help="covariance of price changes")
