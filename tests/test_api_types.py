@@ -42,6 +42,10 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
     ("tabulated-2d", lambda: eo.TabulatedKernel([[1.0], [2.0]]), "values"),
     ("kernel_from_dict-unknown", lambda: eo.kernel_from_dict({"kernel": "box"}), "kernel"),
     ("kernel_from_dict-list", lambda: eo.kernel_from_dict([1, 2]), "kernel"),
+    ("basket-problems-str", lambda: eo.Basket(problems="abc", sides=["buy"]), "problems"),
+    ("basket-sides-bool", lambda: eo.Basket(problems=[P10], sides=[True]), "side"),
+    ("basket-cov-str", lambda: eo.Basket(problems=[P10], sides=["buy"], covariance="x"), "covariance"),
+    ("factorcov-str", lambda: eo.FactorCovariance("F", [1.0]), "F"),
     ("propagator-kernel", lambda: eo.PropagatorFit(kernel="box").fit(data.synthetic_book("FROG", periods=60)), "kernel"),
     ("propagator-book", lambda: eo.PropagatorFit().fit("abc"), "book"),
     # ExecutionProblem
@@ -158,6 +162,7 @@ def test_wrong_type_or_shape_is_a_typed_error_naming_the_argument(
 def test_every_public_entry_point_is_covered() -> None:
     """A new callable in execopt.__all__ needs rows in CASES (result types excepted)."""
     results = {"Certificate", "Solution", "Timings", "ImpactModel", "Kernel"}  # + abstract bases
+    results |= {"BasketCertificate", "BasketSolution"}
     callables = {
         n
         for n in eo.__all__
@@ -181,6 +186,8 @@ def test_every_public_entry_point_is_covered() -> None:
         "TabulatedKernel": "tabulated",
         "kernel_from_dict": "kernel_from_dict",
         "PropagatorFit": "propagator",
+        "Basket": "basket",
+        "FactorCovariance": "factorcov",
     }
     assert callables == set(names), callables
     assert set(names.values()) <= covered

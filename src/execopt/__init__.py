@@ -26,18 +26,26 @@ from execopt.impact.transient import (
     TabulatedKernel,
     kernel_from_dict,
 )
-from execopt.problem.certificate import Certificate, certify
+from execopt.problem.basket import Basket, FactorCovariance
+from execopt.problem.basket_certificate import BasketCertificate
+from execopt.problem.certificate import Certificate
+from execopt.problem.dispatch import certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.solvers.api import METHODS, solve, solve_batch
+from execopt.solvers.basket import BasketSolution
 from execopt.solvers.solution import Solution, Timings
 
 __version__ = "0.1.0"
 
 __all__ = [
     "METHODS",
+    "Basket",
+    "BasketCertificate",
+    "BasketSolution",
     "Certificate",
     "ExecutionProblem",
     "ExponentialKernel",
+    "FactorCovariance",
     "ImpactModel",
     "Kernel",
     "PerShareFee",

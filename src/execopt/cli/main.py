@@ -70,6 +70,7 @@ COMMANDS: dict[str, str] = {
     "study": "execopt.cli.study",
     "suite": "execopt.cli.suite",
     "validate": "execopt.cli.validate",
+    "basket": "execopt.cli.basket",
 }
 
 EXIT_OK = 0

@@ -570,6 +570,17 @@ class _Replay:
         self.last_valid: BookSnapshot | None = None
 
     # ---- steps
+    def preview(self, t: int) -> MarketState:
+        """The state the policy will see at period ``t`` (before :meth:`step` runs it): for a
+        basket replay, whose joint policy decides every leg from every leg's state at once.
+        """
+        snap = self._live_book(t)
+        arrival = self.arrival
+        if not np.isfinite(arrival) and snap.status == "ok":
+            arrival = snap.mid
+        hist = History(day=self.day, t=t, filled=self.filled_arr, previous=self.previous)
+        return MarketState(t, self.N, self.S, self.side, self.R, self.carry, snap, hist, arrival)
+
     def step(self, t: int) -> None:
         """Period ``t``: live book, halt check, decision, fill, bookkeeping."""
         snap = self._live_book(t)

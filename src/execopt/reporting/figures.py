@@ -28,12 +28,16 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "audit_reductions",
     "backtest_fills",
+    "basket_episodes",
+    "basket_frontier",
+    "basket_schedules",
     "cost_curves",
     "cumulative_cost",
     "envelope_check",
     "fit_overview",
     "garch_volatility",
     "impact_profile",
+    "mandate_costs",
     "marginal_check",
     "mc_distribution",
     "mc_schedule",
@@ -596,4 +600,108 @@ def transient_ceiling(table: pd.DataFrame, claims: Mapping[str, float] | None = 
     ax.set_ylabel("saving vs TWAP (%)")
     ax.set_title("the most transient impact can save with constant parameters")
     ax.legend(fontsize="small")
+    return fig
+
+
+# ----------------------------------------------------------------------- 11 multi-asset
+_DASHES = ("-", "--", ":", "-.")
+
+
+def basket_schedules(table: pd.DataFrame, title: str = "") -> Figure:
+    """Each leg's remaining fraction through the day (one line style per plan, one colour per
+    leg), and the basket's signed dollar inventory per plan.
+
+    ``table``: :func:`execopt.reporting.tables.basket_schedule_table`.
+    """
+    fig, (ax, ax2) = _fig(2, 1, 9.0, 6.5, sharex=True, height_ratios=[3, 2])
+    plans = list(dict.fromkeys(table["plan"]))
+    legs = [s for s in dict.fromkeys(table["symbol"]) if s != "basket"]
+    for j, plan in enumerate(plans):
+        d = table[table["plan"] == plan]
+        for k, sym in enumerate(legs):
+            r = d[d["symbol"] == sym]
+            side = str(r["side"].iloc[0])
+            ax.plot(
+                r["period"], r["remaining_fraction"], ls=_DASHES[j % len(_DASHES)], lw=1.4,
+                color=f"C{k}", label=f"{sym} ({side}), {plan}",
+            )  # fmt: skip
+        b = d[d["symbol"] == "basket"]
+        ax2.plot(b["period"], b["exposure_dollars"], color=colour(plan), lw=1.6, label=plan)
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.set_ylabel("remaining fraction R_i,t / S_i")
+    ax.set_title(title or "basket schedules: each leg's remaining shares", fontsize="medium")
+    ax.legend(loc="best", fontsize="x-small", ncols=2)
+    ax2.axhline(0.0, color="grey", lw=0.8)
+    ax2.set_ylabel("signed inventory Σ side P R ($)")
+    ax2.set_xlabel("period t (minute)")
+    ax2.legend(loc="best", fontsize="small")
+    return fig
+
+
+def mandate_costs(table: pd.DataFrame) -> Figure:
+    """The price of the mandates: extra cost over the unconstrained closed form (%, bars) and
+    the lowest inventory any leg reaches (shares; below zero a long was sold short).
+
+    ``table``: :func:`execopt.studies.basket_study.mandate_price`.
+    """
+    fig, (ax, ax2) = _fig(1, 2, 10.0, 3.8)
+    names = list(table["schedule"])
+    y = np.arange(len(names))
+    ax.barh(
+        y, table["extra_cost_pct"], color=[colour("unconstrained")] + ["#1f77b4"] * (len(names) - 1)
+    )
+    ax.set_yticks(y, names, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlabel("extra cost over the unconstrained closed form (%)")
+    ax2.barh(
+        y, table["min_inventory"], color=[colour("unconstrained")] + ["#1f77b4"] * (len(names) - 1)
+    )
+    ax2.set_yticks(y, [""] * len(names))
+    ax2.invert_yaxis()
+    ax2.axvline(0.0, color="grey", lw=0.8)
+    ax2.set_xlabel("lowest remaining inventory of any leg (shares)")
+    fig.suptitle("the price of the direction mandate (and of a neutrality band)", fontsize="medium")
+    return fig
+
+
+def basket_frontier(table: pd.DataFrame) -> Figure:
+    """Impact cost against the standard deviation of the basket's inventory risk, joint and
+    independent plans, one point per risk aversion.
+
+    ``table``: :func:`execopt.studies.basket_study.frontier`.
+    """
+    fig, (ax,) = _fig(1, 1, 7.5, 4.5)
+    for plan in dict.fromkeys(table["plan"]):
+        d = table[table["plan"] == plan].sort_values("risk_aversion")
+        ax.plot(d["std_dollars"], d["impact"], marker="o", color=colour(plan), label=plan)
+    ax.set_xlabel("risk: sqrt(Σ_t r_tᵀ C r_t) ($)")
+    ax.set_ylabel("impact cost of the legs ($)")
+    ax.set_title(
+        "risk–cost frontier of the basket (one point per risk aversion k)", fontsize="medium"
+    )
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def basket_episodes(stats: pd.DataFrame) -> Figure:
+    """Mean and standard deviation of the basket's implementation shortfall across replayed
+    episodes, per policy.
+
+    ``stats``: :func:`execopt.studies.basket_study.episode_stats`.
+    """
+    fig, (ax,) = _fig(1, 1, 7.5, 4.0)
+    for _, r in stats.iterrows():
+        ax.scatter(
+            r["std_shortfall"],
+            r["mean_shortfall"],
+            s=60,
+            color=colour(r["policy"]),
+            label=r["policy"],
+        )
+    ax.set_xlabel("standard deviation of the basket shortfall across episodes ($)")
+    ax.set_ylabel("mean basket shortfall ($)")
+    ax.set_title(
+        "replayed episodes: mean vs dispersion of the basket's shortfall", fontsize="medium"
+    )
+    ax.legend(loc="best", fontsize="small")
     return fig

@@ -20,10 +20,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from execopt.data import BookSeries
     from execopt.execution.simulator import SimResult
     from execopt.impact.profiles import ImpactProfile
+    from execopt.problem.basket import Basket
     from execopt.problem.execution_problem import ExecutionProblem
+    from execopt.solvers.basket import BasketSolution
     from execopt.solvers.solution import Solution
 
-__all__ = ["plot_backtest", "plot_fit", "plot_schedules", "write_png"]
+__all__ = ["plot_backtest", "plot_basket", "plot_fit", "plot_schedules", "write_png"]
 
 
 def write_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
@@ -69,3 +71,14 @@ def plot_backtest(path: str | Path, results: Mapping[str, SimResult]) -> Path:
     title = f"{first.symbol}: {first.side} {first.shares:,.0f} shares, policies replayed"
     fills = {name: res.fills for name, res in results.items()}
     return write_png(backtest_fills(fills, title), path, dpi=120)
+
+
+def plot_basket(path: str | Path, basket: Basket, solution: BasketSolution) -> Path:
+    """``execopt basket --plot``: each leg's remaining fraction and the basket's signed dollar
+    inventory, the solution against TWAP.
+    """
+    from execopt.reporting.figures import basket_schedules
+    from execopt.reporting.tables import basket_schedule_table
+
+    plans = {solution.method: solution.schedule, "twap": basket.twap()}
+    return write_png(basket_schedules(basket_schedule_table(basket, plans)), path)

@@ -51,6 +51,14 @@ COLOURS: dict[str, str] = {
     "ac": "#9467bd",
     "pov": "#bcbd22",
     "oracle": "#e377c2",
+    # basket plans and policies (independent: each leg alone; joint: the basket's optimum)
+    "independent-twap": "#7f7f7f",
+    "independent-optimal": "#ff7f0e",
+    "independent": "#ff7f0e",
+    "joint-optimal": "#1f77b4",
+    "joint": "#1f77b4",
+    "joint-adaptive": "#17becf",
+    "unconstrained": "#d62728",
     # fitted models
     "quadratic": "#1f77b4",
     "power": "#ff7f0e",

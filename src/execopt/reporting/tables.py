@@ -24,10 +24,12 @@ from execopt.errors import ExecoptError
 from execopt.execution.metrics import compare
 from execopt.execution.simulator import SimResult
 from execopt.impact.profiles import ImpactProfile
+from execopt.problem.basket import Basket
 
 __all__ = [
     "audit_reduction_table",
     "backtest_table",
+    "basket_schedule_table",
     "fit_table",
     "profile_table",
     "reference_constants",
@@ -148,4 +150,45 @@ def backtest_table(results: Mapping[float, Mapping[str, SimResult]]) -> pd.DataF
         t = compare(res).rename_axis("policy").reset_index()
         t.insert(0, "S", float(S))
         frames.append(t)
+    return pd.concat(frames, ignore_index=True)
+
+
+def basket_schedule_table(basket: Basket, plans: Mapping[str, Any]) -> pd.DataFrame:
+    """Tidy rows of basket schedules: ``plan, symbol, side, period, shares, remaining_fraction,
+    exposure_dollars`` (signed inventory ``side P R``, when the basket has prices) and one
+    ``symbol == "basket"`` row per plan and period with the summed dollar exposure.
+    """
+    frames = []
+    P = basket.prices if basket.prices is not None else np.ones(basket.M)
+    for name, X in plans.items():
+        X = np.asarray(X, dtype=float)
+        R = basket.remaining(X)
+        E = basket.sgn[:, None] * R * P[:, None]
+        for i, lab in enumerate(basket.labels):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "plan": name,
+                        "symbol": lab,
+                        "side": basket.sides[i],
+                        "period": np.arange(basket.N),
+                        "shares": X[i],
+                        "remaining_fraction": R[i] / basket.S[i] if basket.S[i] > 0 else 0.0,
+                        "exposure_dollars": E[i],
+                    }
+                )
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "plan": name,
+                    "symbol": "basket",
+                    "side": "",
+                    "period": np.arange(basket.N),
+                    "shares": X.sum(axis=0),
+                    "remaining_fraction": R.sum(axis=0) / max(float(basket.S.sum()), 1e-300),
+                    "exposure_dollars": E.sum(axis=0),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)

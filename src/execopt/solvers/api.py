@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -10,22 +10,38 @@ from numpy.typing import ArrayLike, NDArray
 from execopt import _validate as _v
 from execopt.errors import InfeasibleError, InputError, NotSupportedError
 from execopt.impact.base import ImpactModel, LinearSupply
+from execopt.problem.basket import Basket
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.waterfill import kernel_solved, linear_supply_root_batch, waterfill
 from execopt.solvers.exact import solve_exact
 from execopt.solvers.solution import Method, Solution
+
+if TYPE_CHECKING:  # pragma: no cover
+    from execopt.solvers.basket import BasketSolution
 
 __all__ = ["METHODS", "solve", "solve_batch"]
 
 METHODS: tuple[str, ...] = get_args(Method)
 
 
-def solve(problem: ExecutionProblem, method: Method | str = "exact", **options: Any) -> Solution:
+@overload
+def solve(problem: ExecutionProblem, method: Method | str = ..., **options: Any) -> Solution: ...
+@overload
+def solve(problem: Basket, method: Method | str = ..., **options: Any) -> BasketSolution: ...
+
+
+def solve(
+    problem: ExecutionProblem | Basket, method: Method | str = "exact", **options: Any
+) -> Solution | BasketSolution:
     """Solve ``problem`` with ``method`` and certify the answer.
 
     Parameters
     ----------
-    problem : ExecutionProblem
+    problem : ExecutionProblem or Basket
+        A :class:`~execopt.problem.basket.Basket` goes to
+        :func:`~execopt.solvers.basket.solve_basket` (methods ``exact`` for decoupled baskets,
+        ``clarabel``, ``osqp``, ``scs``) and returns a
+        :class:`~execopt.solvers.basket.BasketSolution`.
     method : {"exact", "clarabel", "osqp", "scs", "slsqp", "de"}
         ``exact`` is KKT water-filling (the reference); ``clarabel``/``osqp``/``scs`` go through
         cvxpy (compiled once per structure and re-used); ``slsqp`` and ``de`` are SciPy baselines.
@@ -50,8 +66,15 @@ def solve(problem: ExecutionProblem, method: Method | str = "exact", **options: 
     >>> round(eo.solve(p).objective, 2)
     547.69
     """
+    if isinstance(problem, Basket):
+        from execopt.solvers.basket import solve_basket
+
+        _no_options(str(method), options, set())
+        return solve_basket(problem, str(method))
     if not isinstance(problem, ExecutionProblem):
-        raise InputError(f"solve expects an ExecutionProblem, got {type(problem).__name__}.")
+        raise InputError(
+            f"solve expects an ExecutionProblem or a Basket, got {type(problem).__name__}."
+        )
     if method == "exact":
         if options:
             _no_options(method, options, set())

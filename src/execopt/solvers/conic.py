@@ -44,6 +44,7 @@ __all__ = [
     "SOLVER_SETTINGS",
     "STATUS_MAP",
     "clear_cache",
+    "problem_canon",
     "solve_conic",
 ]
 
@@ -295,18 +296,20 @@ def _merged_canon(problem: ExecutionProblem, y: Any, mode: str) -> tuple[Canon, 
     return Canon(cost, [], load_dense), covered
 
 
-def _build(problem: ExecutionProblem, method: str) -> _Compiled:
-    """Assemble the DPP problem from the terms' own formulations (:class:`Canon`)."""
+def problem_canon(problem: ExecutionProblem, y: Any) -> Canon:
+    """One problem's objective and constraints on a given scaled variable ``y`` (shape (N,)).
+
+    The impact model, the merged diagonal/dense quadratic terms, every other term, the limits
+    (VaR), and the bounds ``0 <= y <= u / s`` where no term implies them; everything but
+    ``sum y = S / s``, which the caller adds (one leg of a basket, or :func:`_build`). The
+    returned ``load(problem, units)`` sets the parameters from a problem of the same structure
+    in the given :class:`~execopt.impact.base.Units` (``units.C`` may be a basket's common cost
+    scale: every term is then in dollars / ``C``).
+    """
     import cvxpy as cp
 
-    if _diagonal(problem) is not None:
-        return _build_diagonal(problem)
-
-    t0 = perf_counter()
     N = problem.periods
-    y = cp.Variable(N, name="y")
-    S_p = cp.Parameter(name="S", nonneg=True)
-    cons: list[Any] = [cp.sum(y) == S_p]
+    cons: list[Any] = []
     mode = _merge_mode(problem)
     covered: set[int] = set()
     merged: Canon | None = None
@@ -333,23 +336,41 @@ def _build(problem: ExecutionProblem, method: str) -> _Compiled:
         objective = objective + c.cost
     for c in pieces:
         cons += c.constraints
-    prob = cp.Problem(cp.Minimize(objective), cons)
-    if not prob.is_dpp():  # pragma: no cover - guarded by tests
-        raise SolverError("internal: the cvxpy formulation is not DPP.")
 
-    def load(p: ExecutionProblem, s: float, C: float) -> None:
-        units = _units(p, s, C)
-        S_p.value = p.shares / s
+    def load(p: ExecutionProblem, units: Units) -> None:
         if u_p is not None:
             # no period can take more than S shares: min(u, S) is exact and keeps the bound of
             # order N in scaled units (an uncapped period used to get a bound of 1e12)
-            u_p.value = np.minimum(p.upper, p.shares) / s
+            u_p.value = np.minimum(p.upper, p.shares) / units.s
         if impact is not None:
             impact.load(p.impact, units)
         if merged is not None:
             merged.load(p, units)
         for c, t in zip(others, (*(p.terms[i] for i in rest), *p.limits), strict=True):
             c.load(t, units)
+
+    return Canon(objective, cons, load, implies_nonneg=implies_nonneg)
+
+
+def _build(problem: ExecutionProblem, method: str) -> _Compiled:
+    """Assemble the DPP problem from the terms' own formulations (:class:`Canon`)."""
+    import cvxpy as cp
+
+    if _diagonal(problem) is not None:
+        return _build_diagonal(problem)
+
+    t0 = perf_counter()
+    N = problem.periods
+    y = cp.Variable(N, name="y")
+    S_p = cp.Parameter(name="S", nonneg=True)
+    canon = problem_canon(problem, y)
+    prob = cp.Problem(cp.Minimize(canon.cost), [cp.sum(y) == S_p, *canon.constraints])
+    if not prob.is_dpp():  # pragma: no cover - guarded by tests
+        raise SolverError("internal: the cvxpy formulation is not DPP.")
+
+    def load(p: ExecutionProblem, s: float, C: float) -> None:
+        S_p.value = p.shares / s
+        canon.load(p, _units(p, s, C))
 
     return _Compiled(prob, y, load, perf_counter() - t0)
 

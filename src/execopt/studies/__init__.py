@@ -17,6 +17,9 @@ module                         what
 :mod:`.stress`                 regimes and stress scenarios as parameter transformations
 :mod:`.stress_sim`             policies replayed in the simulator on stressed synthetic books
 :mod:`.audit`                  the reference document's claims, re-derived, with verdicts
+:mod:`.basket_study`           baskets: joint vs independent episodes, mandate price, frontier
+:mod:`.basket_cases`           basket instances for the reference suite, two-solver cross-check
+:mod:`.many_orders`            many independent orders solved in parallel on Dask
 :mod:`.parallel`               Dask client management
 =============================  =================================================================
 """
@@ -28,8 +31,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from execopt.studies.audit import AuditConfig, AuditResult, run_audit
+    from execopt.studies.basket_cases import BasketCase, basket_cases, cross_check
+    from execopt.studies.basket_study import (
+        BasketStudyConfig,
+        episode_stats,
+        run_basket_episodes,
+    )
     from execopt.studies.cases import build_case, u_shape, volume_caps
     from execopt.studies.fitted import book_distribution, profile_bootstrap
+    from execopt.studies.many_orders import Order, random_orders, solve_orders
     from execopt.studies.montecarlo import MonteCarloConfig, MonteCarloResult, run_montecarlo
     from execopt.studies.parallel import ParallelConfig, dask_client, map_chunks
     from execopt.studies.sensitivity import (
@@ -58,6 +68,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
 
 _LAZY: dict[str, str] = {
+    "BasketCase": "execopt.studies.basket_cases",
+    "BasketStudyConfig": "execopt.studies.basket_study",
+    "Order": "execopt.studies.many_orders",
+    "basket_cases": "execopt.studies.basket_cases",
+    "cross_check": "execopt.studies.basket_cases",
+    "episode_stats": "execopt.studies.basket_study",
+    "random_orders": "execopt.studies.many_orders",
+    "run_basket_episodes": "execopt.studies.basket_study",
+    "solve_orders": "execopt.studies.many_orders",
     "AuditConfig": "execopt.studies.audit",
     "AuditResult": "execopt.studies.audit",
     "BOOK_SCENARIOS": "execopt.studies.stress_sim",
@@ -113,11 +132,14 @@ __all__ = [
     "SCENARIOS",
     "AuditConfig",
     "AuditResult",
+    "BasketCase",
+    "BasketStudyConfig",
     "BookScenario",
     "BootstrapParameters",
     "MonteCarloConfig",
     "MonteCarloResult",
     "NormalParameters",
+    "Order",
     "ParallelConfig",
     "ParameterDistribution",
     "Scenario",
@@ -126,22 +148,28 @@ __all__ = [
     "SimStressConfig",
     "SolverComparisonConfig",
     "StressConfig",
+    "basket_cases",
     "book_distribution",
     "build_case",
+    "cross_check",
     "dask_client",
     "envelope_check",
+    "episode_stats",
     "from_fit",
     "from_intervals",
     "map_chunks",
     "marginal_check",
     "profile_bootstrap",
+    "random_orders",
     "run_audit",
+    "run_basket_episodes",
     "run_montecarlo",
     "run_sensitivity",
     "run_sim_stress",
     "run_solver_comparison",
     "run_stress",
     "seed_distribution",
+    "solve_orders",
     "sweep",
     "u_shape",
     "volume_caps",
