@@ -23,7 +23,7 @@ Tolerances are module constants, named and explained below.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -242,6 +242,14 @@ def certify(
 ) -> Certificate:
     """Certify any schedule for ``problem``.
 
+    The steps: the schedule is read and checked (:func:`_checked_schedule`); its primal
+    residuals and objective are measured (:func:`_primal`); for a convex problem the one-sided
+    gradients of the objective and the multipliers that best explain them are found
+    (:func:`_gradients`, :func:`_multiplier`), with the KKT residuals; a solver-free lower bound
+    is computed (the Lagrange dual for separable problems, the Frank–Wolfe and quadratic-model
+    bounds otherwise: :func:`_lower_bound`); the reference optimum is computed or the one given
+    is checked (:func:`_reference`).
+
     Parameters
     ----------
     problem : ExecutionProblem
@@ -265,13 +273,52 @@ def certify(
         If the schedule is not numeric, has the wrong length, contains NaN/inf, or the given
         ``optimum`` contradicts the bounds.
     """
+    x = _checked_schedule(problem, schedule, optimum, lam)
+    pr = _primal(problem, x)
+    kkt = _Kkt()
+    lower = -np.inf
+    if problem.is_convex:
+        kkt = _gradients(problem, x)
+        kkt = _multiplier(problem, x, kkt, lam)
+        lower = _lower_bound(problem, pr, kkt)
+    optimum_given = optimum is not None
+    optimum = _reference(problem, pr, lower, optimum)
+    obj = pr.objective
+    gap = None if optimum is None else float(obj - optimum)
+    rel = None if optimum is None or gap is None else float(gap / max(abs(optimum), 1e-300))
+    return Certificate(
+        feasible=bool(pr.feasible),
+        sum_residual=pr.sum_residual,
+        bound_violation=pr.bound_violation,
+        cap_violation=pr.cap_violation,
+        feas_tol=pr.feas_tol,
+        objective=float(obj),
+        lam=kkt.lam,
+        stationarity=float(kkt.stationarity),
+        complementarity=kkt.complementarity,
+        lower_bound=float(lower),
+        optimum=None if optimum is None else float(optimum),
+        gap=gap,
+        rel_gap=rel,
+        bound_gap=float(obj - lower),
+        convex=problem.is_convex,
+        var_violation=float(pr.var_violation),
+        var_multiplier=float(kkt.mu),
+        optimum_source="given" if optimum_given else ("exact" if optimum is not None else None),
+    )
+
+
+def _checked_schedule(
+    problem: ExecutionProblem, schedule: ArrayLike, optimum: float | None, lam: float | None
+) -> FloatArray:
+    """The schedule as a float array of length N with finite entries (typed errors otherwise)."""
     if not isinstance(problem, ExecutionProblem):
         raise InputError(f"problem must be an ExecutionProblem, got {_v.describe(problem)}.")
     _v.check_real("optimum", optimum, allow_none=True, unit="dollars")
     _v.check_real("lam", lam, allow_none=True, unit="dollars per share")
     _v.check_array("schedule", schedule, max_ndim=None, unit="shares")
     x = _schedule_array(schedule)
-    N, S, u = problem.periods, problem.shares, problem.upper
+    N = problem.periods
     if x.ndim != 1 or x.shape[0] != N:
         raise InputError(
             f"schedule must have N = {N} entries (one per period), got shape {x.shape}."
@@ -281,6 +328,26 @@ def certify(
         raise InputError(
             f"schedule has NaN or inf at periods {bad}: every entry must be a number of shares."
         )
+    return x
+
+
+@dataclass(frozen=True)
+class _Primal:
+    """A schedule's feasibility and objective."""
+
+    x: FloatArray
+    xb: FloatArray  # clipped to [0, u]
+    feas_tol: float
+    sum_residual: float
+    bound_violation: float
+    cap_violation: float
+    var_violation: float
+    feasible: bool
+    objective: float
+
+
+def _primal(problem: ExecutionProblem, x: FloatArray) -> _Primal:
+    S, u = problem.shares, problem.upper
     feas_tol = FEAS_ATOL_REL * max(S, 1.0)
     sum_res, bound_v, cap_v = primal_residuals(problem, x)
     feasible = sum_res <= feas_tol and bound_v <= feas_tol and cap_v <= feas_tol
@@ -289,154 +356,178 @@ def certify(
         # the VaR limit is a constraint too: a schedule that breaks it is not feasible
         var_v = max(var_v, lim.violation(x))
         feasible = feasible and var_v <= VAR_RTOL * lim.limit
-    m = problem.impact
     # One tolerance decides feasibility and cost: a schedule within feas_tol of a bound (a book
     # walk's visible depth included) is costed at the bound, not at +inf beyond the depth.
     xc = np.clip(x, 0.0, u) if cap_v <= feas_tol else np.clip(x, 0.0, None)
-    obj = problem.objective(xc)
-    convex = problem.is_convex
+    return _Primal(
+        x, np.clip(x, 0.0, u), feas_tol, sum_res, bound_v, cap_v, var_v, feasible,
+        problem.objective(xc),
+    )  # fmt: skip
 
-    lam_given = lam
-    lam = float("nan")
-    stat = float("nan")
-    comp = float("nan")
-    lower = -np.inf
-    if convex:
-        act = ACTIVE_REL * max(S / N, 1.0)
-        at0 = x <= act
-        atU = x >= u - act
-        xb = np.clip(x, 0.0, u)
-        # For a book walk, one-sided derivatives are taken `act` shares to either side (an
-        # epsilon-subdifferential): a kink within `act` of x_t counts as reached, exactly as a
-        # bound within `act` does. Evaluated at x itself, a schedule 1e-9 shares off a kink
-        # (any interior-point answer) showed stationarity ~1 and a dual bound 3 % below the
-        # optimum although it was optimal to 1e-9. Smooth costs have no kinks and keep x.
-        eps = 0.0 if m.smooth else act
-        g_right = np.broadcast_to(m.marginal(np.minimum(xb + eps, u)), (N,)).astype(float)
-        if m.smooth:
-            g_left = g_right
-        else:
-            g_left = np.broadcast_to(m.marginal_left(np.maximum(xb - eps, 0.0)), (N,)).astype(float)
-        if problem.terms:
-            # gradients of the non-separable terms alone (subtracting the impact part from the
-            # full gradient gave inf - inf = NaN at a book walk's full depth)
-            tg = np.sum([t.gradient(xb) for t in problem.terms], axis=0)
-            g_right = g_right + tg
-            g_left = g_left + tg
-        mu = 0.0
-        if problem.limits:
-            # a binding VaR limit: its multiplier enters the KKT conditions and the bound
-            lim = problem.limits[0]
-            if lim.value_at_risk(xb) >= lim.limit * (1.0 - 1e-6):
-                gv = lim.constraint_gradient(xb)
-                mu = _risk_multiplier(0.5 * (g_left + g_right), gv, at0, atU)
-                g_right = g_right + mu * gv
-                g_left = g_left + mu * gv
-        has_lam = lam_given is not None and bool(np.isfinite(lam_given))
-        if lam_given is not None and has_lam:
-            cands = [float(lam_given)]
-        else:
-            cands = _lam_candidates(g_left, g_right, at0, atU)
-        if problem.separable:
 
-            def dual(c: float) -> float:
-                """Lagrange dual g(c) = c S + sum_t min_{0<=y<=u_t} (c_t(y) - c y)."""
-                y = m.supply(c, u)
-                if not np.all(np.isfinite(y)):
-                    # an uncapped linear piece (b_t = 0, delta_t = 0) cheaper than c: the inner
-                    # minimum is -inf, so g(c) = -inf (computing it gave inf - inf = NaN)
-                    return -np.inf
-                return float(c * S + np.sum(m.cost(y) - c * y))
+@dataclass
+class _Kkt:
+    """One-sided gradients, the bounds each period sits at, and the multipliers found."""
 
-            # choose the candidate with the best (largest) Lagrange dual bound
+    g_left: FloatArray = field(default_factory=lambda: np.zeros(0))
+    g_right: FloatArray = field(default_factory=lambda: np.zeros(0))
+    at0: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    atU: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # noqa: N815 - u
+    mu: float = 0.0
+    lam: float = float("nan")
+    stationarity: float = float("nan")
+    complementarity: float = float("nan")
+    dual: float = -np.inf
+
+
+def _gradients(problem: ExecutionProblem, x: FloatArray) -> _Kkt:
+    """One-sided gradients of the objective at ``x`` (and of a binding VaR limit's
+    Lagrangian), and which periods sit at a bound.
+    """
+    m, N, S, u = problem.impact, problem.periods, problem.shares, problem.upper
+    act = ACTIVE_REL * max(S / N, 1.0)
+    at0 = x <= act
+    atU = x >= u - act
+    xb = np.clip(x, 0.0, u)
+    # For a book walk, one-sided derivatives are taken `act` shares to either side (an
+    # epsilon-subdifferential): a kink within `act` of x_t counts as reached, exactly as a
+    # bound within `act` does. Evaluated at x itself, a schedule 1e-9 shares off a kink
+    # (any interior-point answer) showed stationarity ~1 and a dual bound 3 % below the
+    # optimum although it was optimal to 1e-9. Smooth costs have no kinks and keep x.
+    eps = 0.0 if m.smooth else act
+    g_right = np.broadcast_to(m.marginal(np.minimum(xb + eps, u)), (N,)).astype(float)
+    if m.smooth:
+        g_left = g_right
+    else:
+        g_left = np.broadcast_to(m.marginal_left(np.maximum(xb - eps, 0.0)), (N,)).astype(float)
+    if problem.terms:
+        # gradients of the non-separable terms alone (subtracting the impact part from the
+        # full gradient gave inf - inf = NaN at a book walk's full depth)
+        tg = np.sum([t.gradient(xb) for t in problem.terms], axis=0)
+        g_right = g_right + tg
+        g_left = g_left + tg
+    mu = 0.0
+    if problem.limits:
+        # a binding VaR limit: its multiplier enters the KKT conditions and the bound
+        lim = problem.limits[0]
+        if lim.value_at_risk(xb) >= lim.limit * (1.0 - 1e-6):
+            gv = lim.constraint_gradient(xb)
+            mu = _risk_multiplier(0.5 * (g_left + g_right), gv, at0, atU)
+            g_right = g_right + mu * gv
+            g_left = g_left + mu * gv
+    return _Kkt(g_left, g_right, at0, atU, mu)
+
+
+def _multiplier(problem: ExecutionProblem, x: FloatArray, k: _Kkt, lam: float | None) -> _Kkt:
+    """The multiplier of ``sum x = S`` (the given one, or the KKT candidate with the best dual
+    bound for separable problems, the smallest KKT distance otherwise), and the residuals.
+    """
+    m, S, u = problem.impact, problem.shares, problem.upper
+    has_lam = lam is not None and bool(np.isfinite(lam))
+    cands = (
+        [float(lam)]
+        if lam is not None and has_lam
+        else _lam_candidates(k.g_left, k.g_right, k.at0, k.atU)
+    )
+    if problem.separable:
+
+        def dual(c: float) -> float:
+            """Lagrange dual g(c) = c S + sum_t min_{0<=y<=u_t} (c_t(y) - c y)."""
+            y = m.supply(c, u)
+            if not np.all(np.isfinite(y)):
+                # an uncapped linear piece (b_t = 0, delta_t = 0) cheaper than c: the inner
+                # minimum is -inf, so g(c) = -inf (computing it gave inf - inf = NaN)
+                return -np.inf
+            return float(c * S + np.sum(m.cost(y) - c * y))
+
+        # choose the candidate with the best (largest) Lagrange dual bound
+        duals = [dual(c) for c in cands]
+        if has_lam and not np.isfinite(duals[0]):
+            # the solver's own lam can sit an ulp above the price of an uncapped linear
+            # period (bisection brackets lam from above), where g = -inf: the lower bound
+            # came out -inf for an exact optimum. Search the KKT candidates instead.
+            cands = _lam_candidates(k.g_left, k.g_right, k.at0, k.atU)
             duals = [dual(c) for c in cands]
-            if has_lam and not np.isfinite(duals[0]):
-                # the solver's own lam can sit an ulp above the price of an uncapped linear
-                # period (bisection brackets lam from above), where g = -inf: the lower bound
-                # came out -inf for an exact optimum. Search the KKT candidates instead.
-                cands = _lam_candidates(g_left, g_right, at0, atU)
-                duals = [dual(c) for c in cands]
-            # every dual NaN (costs that overflow float64, inf - inf): no bound, not a crash
-            best = int(np.nanargmax(duals)) if not np.all(np.isnan(duals)) else 0
-            if np.isnan(duals[best]):
-                duals[best] = -np.inf
-            lam, lower = cands[best], duals[best]
-        else:
-            dists = [_kkt_distance(c, g_left, g_right, at0, atU) for c in cands]
-            lam = cands[int(np.argmin(dists))]
-        dist = _kkt_distance(lam, g_left, g_right, at0, atU)
-        scale = max(
-            abs(lam),
-            float(np.median(np.abs(g_right[np.isfinite(g_right)])))
-            if np.any(np.isfinite(g_right))
-            else 1.0,
-            1e-300,
-        )
-        stat = dist / scale
-        fin_u = np.where(np.isfinite(u), u, x)
-        with np.errstate(invalid="ignore"):
-            c1 = np.where(np.isfinite(g_right), x * np.maximum(0.0, g_left - lam), 0.0)
-            c2 = (fin_u - x) * np.maximum(0.0, lam - g_right)
-        comp = float(np.sum(np.abs(c1)) + np.sum(np.abs(np.nan_to_num(c2))))
-        if not problem.separable:
-            # Frank-Wolfe bound of the Lagrangian f + mu (VaR - L) over the capped simplex: for
-            # any mu >= 0 its minimum bounds the optimum from below (weak duality), and its
-            # linearisation at x bounds that minimum (convexity)
-            # the gradient of f + mu VaR at xb: g_right already is it for smooth costs
-            g = g_right if m.smooth else problem.gradient(xb)
-            lag = obj
-            if mu > 0:
-                lim = problem.limits[0]
-                if not m.smooth:
-                    g = g + mu * lim.constraint_gradient(xb)
-                lag = obj + mu * (lim.value_at_risk(xb) - lim.limit)
-            if np.all(np.isfinite(g)):
-                lower = min(lag - (float(g @ xb) - knapsack_min(g, u, S)), lag)
-                kappa = problem.strong_convexity
-                if kappa > 0:
-                    # f is kappa-strongly convex: f(y) >= f(x) + g.(y - x) + kappa/2 |y - x|^2,
-                    # minimised exactly over the capped simplex (a separable QP): second order
-                    # in the residual, where the linear bound is first order
-                    lower = max(lower, min(lag + _quadratic_model_min(g, xb, kappa, u, S), lag))
-    optimum_given = optimum is not None
+        # every dual NaN (costs that overflow float64, inf - inf): no bound, not a crash
+        best = int(np.nanargmax(duals)) if not np.all(np.isnan(duals)) else 0
+        if np.isnan(duals[best]):
+            duals[best] = -np.inf
+        k.lam, k.dual = cands[best], duals[best]
+    else:
+        dists = [_kkt_distance(c, k.g_left, k.g_right, k.at0, k.atU) for c in cands]
+        k.lam = cands[int(np.argmin(dists))]
+    dist = _kkt_distance(k.lam, k.g_left, k.g_right, k.at0, k.atU)
+    fin = np.isfinite(k.g_right)
+    scale = max(abs(k.lam), float(np.median(np.abs(k.g_right[fin]))) if fin.any() else 1.0, 1e-300)
+    k.stationarity = dist / scale
+    fin_u = np.where(np.isfinite(u), u, x)
+    with np.errstate(invalid="ignore"):
+        c1 = np.where(fin, x * np.maximum(0.0, k.g_left - k.lam), 0.0)
+        c2 = (fin_u - x) * np.maximum(0.0, k.lam - k.g_right)
+    k.complementarity = float(np.sum(np.abs(c1)) + np.sum(np.abs(np.nan_to_num(c2))))
+    return k
+
+
+def _lower_bound(problem: ExecutionProblem, pr: _Primal, k: _Kkt) -> float:
+    """A solver-free lower bound on the optimum: the Lagrange dual (separable problems), else
+    the Frank–Wolfe bound of the Lagrangian ``f + mu (VaR - L)`` over the capped simplex (for any
+    ``mu >= 0`` its minimum bounds the optimum from below, weak duality; its linearisation at
+    ``x`` bounds that minimum, convexity), sharpened by the quadratic model when the objective
+    is strongly convex.
+    """
+    if problem.separable:
+        return k.dual
+    m, S, u, xb = problem.impact, problem.shares, problem.upper, pr.xb
+    # the gradient of f + mu VaR at xb: g_right already is it for smooth costs
+    g = k.g_right if m.smooth else problem.gradient(xb)
+    lag = pr.objective
+    if k.mu > 0:
+        lim = problem.limits[0]
+        if not m.smooth:
+            g = g + k.mu * lim.constraint_gradient(xb)
+        lag = pr.objective + k.mu * (lim.value_at_risk(xb) - lim.limit)
+    if not np.all(np.isfinite(g)):
+        return -np.inf
+    lower = min(lag - (float(g @ xb) - knapsack_min(g, u, S)), lag)
+    kappa = problem.strong_convexity
+    if kappa > 0:
+        # f is kappa-strongly convex: f(y) >= f(x) + g.(y - x) + kappa/2 |y - x|^2, minimised
+        # exactly over the capped simplex (a separable QP): second order in the residual, where
+        # the linear bound is first order
+        lower = max(lower, min(lag + _quadratic_model_min(g, xb, kappa, u, S), lag))
+    return lower
+
+
+def _reference(
+    problem: ExecutionProblem, pr: _Primal, lower: float, optimum: float | None
+) -> float | None:
+    """The exact optimum (computed when an exact algorithm applies), or the given one, checked
+    against the bounds.
+    """
     if optimum is None:
         try:
-            optimum = problem.objective(exact_optimum(problem).x)
+            return problem.objective(exact_optimum(problem).x)
         except ExecoptError:
-            optimum = None
-    elif convex:
+            return None
+    if problem.is_convex:
+        obj = pr.objective
         tol = GAP_RTOL * max(abs(float(optimum)), abs(obj)) + GAP_ATOL
-        too_high = feasible and float(optimum) > obj + tol
+        too_high = pr.feasible and float(optimum) > obj + tol
         too_low = float(optimum) < lower - tol
         if too_high or too_low or not math.isfinite(float(optimum)):
+            why = (
+                "above the objective of this feasible schedule"
+                if too_high
+                else "below the certified lower bound"
+                if too_low
+                else "not finite"
+            )
             raise InputError(
                 f"the optimum given ({float(optimum):.10g} dollars) is not the optimum of this "
-                f"problem: it is {'above the objective of this feasible schedule' if too_high else 'below the certified lower bound' if too_low else 'not finite'} "
-                f"(objective {obj:.10g}, lower bound {lower:.10g}). Leave optimum=None to have "
-                "it computed."
+                f"problem: it is {why} (objective {obj:.10g}, lower bound {lower:.10g}). Leave "
+                "optimum=None to have it computed."
             )
-    gap = None if optimum is None else float(obj - optimum)
-    rel = None if optimum is None or gap is None else float(gap / max(abs(optimum), 1e-300))
-    return Certificate(
-        feasible=bool(feasible),
-        sum_residual=sum_res,
-        bound_violation=bound_v,
-        cap_violation=cap_v,
-        feas_tol=feas_tol,
-        objective=float(obj),
-        lam=lam,
-        stationarity=float(stat),
-        complementarity=comp,
-        lower_bound=float(lower),
-        optimum=None if optimum is None else float(optimum),
-        gap=gap,
-        rel_gap=rel,
-        bound_gap=float(obj - lower),
-        convex=convex,
-        var_violation=float(var_v),
-        var_multiplier=float(mu) if convex else 0.0,
-        optimum_source="given" if optimum_given else ("exact" if optimum is not None else None),
-    )
+    return float(optimum)
 
 
 def _schedule_array(schedule: ArrayLike) -> FloatArray:
