@@ -263,8 +263,12 @@ def check_distinct_outputs(**paths: Path | None) -> None:
 
 # ----------------------------------------------------------------------------- schedule CSV
 def schedule_csv(x: NDArray[np.float64]) -> str:
-    """The text of ``x`` as ``period,shares`` CSV (periods from 0, full float precision)."""
-    return "period,shares\n" + "".join(f"{t},{float(v)!r}\n" for t, v in enumerate(x.tolist()))
+    """The text of ``x`` as ``period,shares`` CSV (the one format of
+    :func:`execopt.problem.schedule_file.schedule_text`).
+    """
+    from execopt.problem.schedule_file import schedule_text
+
+    return schedule_text(x, periods=True)
 
 
 def write_schedule(path: Path, x: NDArray[np.float64]) -> None:
@@ -275,9 +279,9 @@ def write_schedule(path: Path, x: NDArray[np.float64]) -> None:
     OutputError
         The file cannot be written (the message names the path and the fix).
     """
-    from execopt._atomic import write_text
+    from execopt.problem.schedule_file import write_schedule_csv
 
-    write_text(path, schedule_csv(x))
+    write_schedule_csv(path, x, periods=True)
 
 
 def read_schedule(path: Path) -> NDArray[np.float64]:

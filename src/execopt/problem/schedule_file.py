@@ -42,13 +42,22 @@ class ScheduleFile:
     path: Path
 
 
-def write_schedule_csv(path: Path, x: Any) -> Path:
-    """Write ``x`` as the suite's schedule CSV (header ``shares``, one ``repr`` float per row)."""
-    path = Path(path)
+def schedule_text(x: Any, *, periods: bool = False) -> str:
+    """The one schedule CSV format: header ``shares`` (or ``period,shares`` with ``periods``,
+    periods counted from 0), one ``repr`` float per row, so a schedule read back by
+    :func:`read_schedule_csv` is bit for bit the one written.
+    """
     vals = np.asarray(x, dtype=np.float64).ravel().tolist()
+    if periods:
+        return "period,shares\n" + "".join(f"{t},{v!r}\n" for t, v in enumerate(vals))
+    return "shares\n" + "".join(f"{v!r}\n" for v in vals)
+
+
+def write_schedule_csv(path: Path, x: Any, *, periods: bool = False) -> Path:
+    """Write :func:`schedule_text` of ``x`` to ``path`` atomically."""
     from execopt._atomic import write_text
 
-    return write_text(path, "shares\n" + "".join(f"{v!r}\n" for v in vals))
+    return write_text(Path(path), schedule_text(x, periods=periods))
 
 
 def _split(line: str) -> list[str]:
