@@ -31,9 +31,9 @@ from execopt.impact.propagator import (
     IDENTIFICATION,
     MinuteFlow,
     PropagatorFit,
-    _shape,
     minute_flow,
 )
+from execopt.impact.propagator.regression import _shape
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NS = 60 * 10**9
@@ -401,7 +401,7 @@ def test_not_fitted_is_an_input_error() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    for mod in (propagator, fitjson):
+    for mod in (propagator.fit, propagator.flow, propagator.markouts, fitjson):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0, mod.__name__
 
