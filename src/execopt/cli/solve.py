@@ -345,7 +345,7 @@ def _print_human(
     import numpy as np
     from rich.text import Text
 
-    from execopt.cli.render import bp, console, fmt_bp, fmt_money, fmt_shares, sparkline, table
+    from execopt.cli.render import console, fmt_money, fmt_shares, sparkline, table
 
     p = spec.problem
     out = console()
@@ -391,7 +391,7 @@ def _print_human(
         line = (
             f"equal allocation (TWAP, S/N = {p.shares / p.periods:,.4g} per period): "
             f"{fmt_money(twap['objective'])}; the exact optimum saves {fmt_money(saving)} "
-            f"({fmt_bp(bp(saving, twap['objective']))})."
+            f"({100.0 * saving / twap['objective']:.2f} % of TWAP's cost)."
         )
         if saving <= 1e-9 * max(abs(ref), 1.0):
             line += " Equal allocation is optimal here"
