@@ -129,10 +129,14 @@ class Kernel:
         return np.asarray(g[idx], dtype=np.float64)
 
     def apply(self, x: ArrayLike) -> FloatArray:
-        """``K x`` (the displacement each period sees, dollars per share), shape of ``x``."""
+        """``K x`` (the displacement each period sees, dollars per share), shape of ``x``:
+        a dense product up to :data:`DENSE_APPLY_N` periods, an FFT convolution beyond.
+        """
         x = np.asarray(x, dtype=np.float64)
         N = x.shape[-1]
-        return np.asarray(x @ self.matrix(N), dtype=np.float64)
+        if N <= DENSE_APPLY_N:
+            return np.asarray(x @ self.matrix(N), dtype=np.float64)
+        return _toeplitz_fft(self.values(N), x)
 
     def cost(self, x: ArrayLike) -> float:
         """``1/2 x^T K x``, dollars."""
@@ -186,6 +190,21 @@ class Kernel:
         return (self.kind,)
 
 
+#: Up to this N a kernel's product and smallest eigenvalue use the dense matrix; beyond, an FFT
+#: product and Lanczos iterations (an N x N float64 matrix is 80 GB at N = 100,000).
+DENSE_APPLY_N = 2_000
+
+
+def _toeplitz_fft(g: FloatArray, x: FloatArray) -> FloatArray:
+    """``K x`` with ``K_ts = g[|t - s|]`` along the last axis, by FFT convolution."""
+    from scipy.signal import fftconvolve
+
+    N = x.shape[-1]
+    full = np.concatenate([g[:0:-1], g])  # G(N-1) .. G(1), G(0), G(1) .. G(N-1)
+    out = fftconvolve(x, full[None, :] if x.ndim > 1 else full, mode="full", axes=-1)
+    return np.asarray(out[..., N - 1 : 2 * N - 1], dtype=np.float64)
+
+
 @lru_cache(maxsize=64)
 def _min_eig(kernel: Kernel, N: int) -> float:
     from scipy.linalg import eigvalsh_tridiagonal
@@ -201,7 +220,18 @@ def _min_eig(kernel: Kernel, N: int) -> float:
         e = np.full(N - 1, -rho / (1.0 - rho * rho))
         top = float(eigvalsh_tridiagonal(d, e, select="i", select_range=(N - 1, N - 1))[0])
         return kernel.strength / top
-    return float(np.linalg.eigvalsh(kernel.matrix(N))[0])
+    if N <= DENSE_APPLY_N:
+        return float(np.linalg.eigvalsh(kernel.matrix(N))[0])
+    # Szego: the eigenvalues of a symmetric Toeplitz matrix lie within the range of its symbol
+    # f(theta) = G(0) + 2 sum_{l>=1} G(l) cos(l theta); its minimum on a fine grid (8N points
+    # by FFT) is a lower bound of the smallest eigenvalue (conservative: a kernel refused here
+    # could still be positive definite at this N, never the other way round)
+    g = kernel.values(N)
+    M = 8 * N
+    seq = np.zeros(M)
+    seq[:N] = g
+    seq[M - N + 1 :] = g[1:][::-1]
+    return float(np.fft.rfft(seq).real.min())
 
 
 @_register
@@ -339,14 +369,8 @@ class PowerLawKernel(Kernel):
 
     def apply(self, x: ArrayLike) -> FloatArray:
         """``K x`` by FFT convolution (O(N log N))."""
-        from scipy.signal import fftconvolve
-
         x = np.asarray(x, dtype=np.float64)
-        N = x.shape[-1]
-        g = self.values(N)
-        full = np.concatenate([g[:0:-1], g])  # G(N-1) .. G(1), G(0), G(1) .. G(N-1)
-        out = fftconvolve(x, full[None, :] if x.ndim > 1 else full, mode="full", axes=-1)
-        return np.asarray(out[..., N - 1 : 2 * N - 1], dtype=np.float64)
+        return _toeplitz_fft(self.values(x.shape[-1]), x)
 
     def require_positive_definite(self, N: int) -> None:
         """Completely monotone: always positive definite."""
