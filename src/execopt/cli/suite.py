@@ -4,7 +4,7 @@ Examples
 --------
 ::
 
-    execopt suite export ./suite-v1              # copy the shipped instances and MANIFEST.json
+    execopt suite export ./suite-v2              # instances, FORMAT.md, the JSON Schema, MANIFEST.json
     execopt suite list                           # ids, families, sizes (--json for a document)
     execopt suite regenerate --out /tmp/suite    # rebuild it deterministically (a few minutes)
 
@@ -33,9 +33,9 @@ def register(subparsers: Any) -> None:
     sub = p.add_subparsers(dest="suite_action", metavar="<action>", required=True)
     e = sub.add_parser("export", help="copy the shipped suite (instances and manifest) to DIR")
     e.add_argument("dir", type=Path, metavar="DIR", help="target folder (created if missing)")
-    e.add_argument("--version", type=int, default=1, help="suite version (default 1)")
+    e.add_argument("--version", type=int, default=2, help="suite version (default 2; 1 is kept)")
     ls = sub.add_parser("list", help="list the instances of the shipped suite")
-    ls.add_argument("--version", type=int, default=1, help="suite version (default 1)")
+    ls.add_argument("--version", type=int, default=2, help="suite version (default 2)")
     ls.add_argument("--json", action="store_true", help="print JSON only (to stdout)")
     g = sub.add_parser(
         "regenerate",
@@ -122,9 +122,17 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _regenerate(args: argparse.Namespace) -> int:
-    from execopt.studies.suite.generate import main
+    from time import perf_counter
 
-    argv = ["--out", str(args.out)]
-    if args.only:
-        argv += ["--only", *args.only]
-    return main(argv)
+    from execopt.cli.render import note
+    from execopt.studies.suite.generate import generate_suite
+
+    t0 = perf_counter()
+    files = generate_suite(
+        args.out,
+        ids=args.only,
+        manifest=args.only is None,
+        progress=lambda r: note(f"{r[0]:<32s} N={r[1]:<7d} {r[2]} ({r[3]:.2f} s)"),
+    )
+    note(f"wrote {len(files)} instances to {args.out} in {perf_counter() - t0:.1f} s")
+    return 0

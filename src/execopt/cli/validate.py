@@ -13,12 +13,18 @@ Per instance: presence (a missing file fails; for an instance marked infeasible,
 first line containing ``infeasible`` is correct and any schedule fails), format (header
 ``shares``, N numeric rows; failures name the file and line), feasibility (sum, no negative
 entry, caps, within ``--feas-rtol`` x max(S, 1) shares), the objective gap to the certified
-optimum (relative, dollars, basis points of the notional S x price; fails above ``--rtol``) and
-the KKT residuals of ``execopt.certify`` (information). Prints a table and a summary, or JSON
+optimum (relative, dollars, basis points of the notional S x price; fails above ``--rtol``), the
+schedule itself where the optimum is unique, the KKT conditions with the stored multiplier, and
+the residuals of ``execopt.certify`` (information). Prints a table and a summary, or JSON
 with ``--json``; writes HTML/Markdown reports on request.
 
-Exit code 0 only if every instance passes, 1 otherwise, 2 on usage errors (a missing folder, a
-suite that does not match its manifest).
+With ``--only-present`` a missing file is *not attempted* (reported in the coverage per family)
+rather than a failure; ``--families quadratic,piecewise`` selects families. The checks and their
+tolerances are specified in the exported ``FORMAT.md``.
+
+Exit code 0 only if every (attempted) instance passes, 1 otherwise (or when nothing was
+attempted), 2 on usage errors (a missing folder, a suite that does not match its manifest, an
+unknown family).
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="suite folder from `execopt suite export` (default: the shipped suite v1)",
+        help="suite folder from `execopt suite export` (default: the shipped suite v2)",
     )
     p.add_argument(
         "--rtol", type=float, default=1e-6, help="relative objective gap allowed (default 1e-6)"
@@ -60,6 +66,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--md", type=Path, default=None, metavar="OUT.md", help="Markdown report")
     p.add_argument(
         "--failures-only", action="store_true", help="list only the failing instances in the table"
+    )
+    p.add_argument(
+        "--only-present",
+        action="store_true",
+        help="a missing <id>.csv is 'not attempted' (reported in the coverage), not a failure",
+    )
+    p.add_argument(
+        "--families",
+        default=None,
+        metavar="F1,F2",
+        help="validate only these families (quadratic, power, piecewise, mean-variance)",
     )
 
 
@@ -81,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.rtol >= 0 or (args.feas_rtol is not None and not args.feas_rtol >= 0):
         error("--rtol and --feas-rtol must be numbers >= 0.")
         return 2
-    from execopt.errors import DataError
+    from execopt.errors import DataError, InputError
     from execopt.reporting.validation_report import rich_summary, rich_table, write_report
     from execopt.studies.suite.validate import FEAS_RTOL, validate_schedules
 
@@ -91,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
             args.suite,
             rtol=args.rtol,
             feas_rtol=FEAS_RTOL if args.feas_rtol is None else args.feas_rtol,
+            only_present=args.only_present,
+            families=None if args.families is None else args.families.split(","),
         )
-    except DataError as exc:
+    except (DataError, InputError) as exc:
         error(str(exc))
         return 2
     for path in (args.report, args.md):

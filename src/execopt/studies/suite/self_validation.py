@@ -8,7 +8,7 @@ instance counts as ``n/a``, not as a failure:
 * the method refuses the problem class (``exact`` on mean-variance instances:
   NotSupportedError; ``osqp`` on power cones: ConvexityError);
 * the instance is beyond the method's size limit: cvxpy back-ends above
-  :data:`~execopt.studies.suite.generate.CVXPY_MAX_N` periods, SLSQP above
+  :data:`~execopt.studies.suite.harness.CVXPY_MAX_N` periods, SLSQP above
   :data:`SLSQP_MAX_N`, differential evolution above :data:`DE_MAX_N` (run with a short time limit).
 
 Instances marked infeasible are left out: :class:`~execopt.ExecutionProblem` refuses them before
@@ -26,7 +26,7 @@ import numpy as np
 from execopt.errors import ConvexityError, NotSupportedError
 from execopt.solvers.api import solve
 from execopt.studies.suite.format import Instance, load_suite
-from execopt.studies.suite.generate import CVXPY_MAX_N
+from execopt.studies.suite.harness import CVXPY_MAX_N
 from execopt.studies.suite.validate import (
     DEFAULT_RTOL,
     InstanceResult,
