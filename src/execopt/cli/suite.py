@@ -59,16 +59,18 @@ def _export(args: argparse.Namespace) -> int:
     from time import perf_counter
 
     from execopt.cli.render import note
-    from execopt.studies.suite.format import MANIFEST, export_suite
+    from execopt.studies.suite.format import DOCUMENTS, MANIFEST, export_suite
 
     t0 = perf_counter()
     files = export_suite(args.dir, version=args.version)
-    n = sum(1 for f in files if f.name != MANIFEST)
+    docs = [f.name for f in files if f.name in DOCUMENTS]
+    n = sum(1 for f in files if f.name != MANIFEST and f.name not in DOCUMENTS)
     size = sum(f.stat().st_size for f in files)
     note(
-        f"exported {n} instances and {MANIFEST} ({size / 1e6:.2f} MB) to {args.dir} in "
-        f"{perf_counter() - t0:.2f} s; solve each <id>.json, write <id>.csv (header 'shares', "
-        "N rows; 'infeasible' for instances without a schedule) and run `execopt validate DIR`."
+        f"exported {n} instances, {', '.join([*docs, MANIFEST])} ({size / 1e6:.2f} MB) to "
+        f"{args.dir} in {perf_counter() - t0:.2f} s; FORMAT.md specifies them. Solve each "
+        "<id>.json, write <id>.csv (header 'shares', N rows; 'infeasible' for instances without "
+        "a schedule) and run `execopt validate DIR` (--only-present for a subset)."
     )
     return 0
 

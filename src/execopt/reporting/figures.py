@@ -25,6 +25,7 @@ __all__ = [
     "envelope_check",
     "garch_volatility",
     "impact_profile",
+    "leaderboard_chart",
     "marginal_check",
     "mc_distribution",
     "mc_schedule",
@@ -396,4 +397,30 @@ def validation_summary(runs: pd.DataFrame) -> Figure:
     ax.set_ylabel("|relative gap| to the certified optimum")
     ax.set_title("self-validation on the reference suite (gaps below 1e-17 drawn at 1e-17)")
     ax.legend(fontsize="small")
+    return fig
+
+
+def leaderboard_chart(table: pd.DataFrame) -> Figure:
+    """External QP solvers on the reference suite: success rate under ``execopt validate`` per
+    solver, at default and at tight settings (``family == "all"`` rows of the leaderboard)."""
+    fig, axes = _fig(1, 1, 8.0, 4.0)
+    ax = axes[0]
+    t = table[table["family"] == "all"]
+    solvers = list(dict.fromkeys(t["solver"]))
+    settings = list(dict.fromkeys(t["setting"]))
+    width = 0.8 / max(len(settings), 1)
+    for j, setting in enumerate(settings):
+        d = t[t["setting"] == setting].set_index("solver")
+        rate = [100.0 * float(d.loc[s, "success_rate"]) if s in d.index else 0.0 for s in solvers]
+        ax.bar(
+            np.arange(len(solvers)) + (j - (len(settings) - 1) / 2) * width,
+            rate,
+            width,
+            label=setting,
+        )
+    ax.set_xticks(range(len(solvers)), solvers, rotation=30)
+    ax.set_ylabel("QP instances passing execopt validate (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title("external QP solvers through the schedule-file interface")
+    ax.legend(fontsize="small", title="settings")
     return fig
