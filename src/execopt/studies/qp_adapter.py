@@ -47,6 +47,7 @@ from numpy.typing import NDArray
 __all__ = [
     "DENSE_MAX_VARIABLES",
     "SETTINGS",
+    "TIME_LIMIT",
     "QPForm",
     "build_qp",
     "main",
@@ -243,8 +244,16 @@ def _write_schedule(path: Path, x: FloatArray) -> None:
     _write_atomic(path, "shares\n" + "".join(f"{v!r}\n" for v in x.tolist()))
 
 
-def solve_instance(d: dict[str, Any], solver: str, options: dict[str, Any], out: Path) -> Record:
-    """Solve one instance dictionary with ``solver`` and write ``out/<id>.csv`` (or nothing)."""
+def solve_instance(
+    d: dict[str, Any],
+    solver: str,
+    options: dict[str, Any],
+    out: Path,
+    time_limit: float = TIME_LIMIT,
+) -> Record:
+    """Solve one instance dictionary with ``solver`` and write ``out/<id>.csv`` (or nothing).
+
+    A solve longer than ``time_limit`` seconds is a timeout (its answer is discarded)."""
     import qpsolvers
 
     iid, N, S = str(d["id"]), int(d["periods"]), float(d["shares"])
@@ -268,7 +277,7 @@ def solve_instance(d: dict[str, Any], solver: str, options: dict[str, Any], out:
         return Record(iid, "refused", message=f"dense-only solver, {n} variables", variables=n)
     opts = dict(options)
     if solver in TIME_LIMIT_OPTION:
-        opts.setdefault(TIME_LIMIT_OPTION[solver], TIME_LIMIT)
+        opts.setdefault(TIME_LIMIT_OPTION[solver], time_limit)
     P, A = (qp.P.toarray(), qp.A.toarray()) if dense else (qp.P, qp.A)
     problem = qpsolvers.Problem(P, qp.q, None, None, A, qp.b, qp.lb, qp.ub)
     t0 = time.perf_counter()
@@ -283,8 +292,8 @@ def solve_instance(d: dict[str, Any], solver: str, options: dict[str, Any], out:
             variables=n,
         )
     sec = time.perf_counter() - t0
-    if sec > TIME_LIMIT:
-        return Record(iid, "timeout", sec, message=f"{sec:.1f} s > {TIME_LIMIT:g} s", variables=n)
+    if sec > time_limit:
+        return Record(iid, "timeout", sec, message=f"{sec:.1f} s > {time_limit:g} s", variables=n)
     if sol is None or not sol.found or sol.x is None or not np.all(np.isfinite(sol.x)):
         return Record(iid, "refused", sec, message="no solution found", variables=n)
     v = np.asarray(sol.x, dtype=np.float64) * qp.s
@@ -319,6 +328,7 @@ def run_adapter(
     *,
     ids: Iterable[str] | None = None,
     progress: Callable[[Record], None] | None = None,
+    time_limit: float = TIME_LIMIT,
 ) -> AdapterRun:
     """Run the adapter on every instance file of ``suite`` (or ``ids``), writing into ``out``."""
     import warnings
@@ -336,7 +346,7 @@ def run_adapter(
         d = json.loads((suite / name).read_text(encoding="ascii"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            rec = solve_instance(d, solver, options, out)
+            rec = solve_instance(d, solver, options, out, time_limit)
         run.records.append(rec)
         _write_atomic(out / "adapter_log.json", json.dumps(run.as_dict(), indent=1) + "\n")
         if progress is not None:
@@ -350,14 +360,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--suite", type=Path, required=True, help="folder of `execopt suite export`")
     p.add_argument("--out", type=Path, required=True, help="folder for <id>.csv")
     p.add_argument("--solver", required=True, help="a qpsolvers solver name")
-    p.add_argument("--setting", choices=("default", "tight"), default="default")
+    p.add_argument(
+        "--setting",
+        nargs="+",
+        choices=("default", "tight"),
+        default=["default"],
+        help="one setting (schedules in --out), or several (in --out/<solver>-<setting>)",
+    )
     p.add_argument("--ids", nargs="*", default=None, help="only these instance ids")
+    p.add_argument(
+        "--time-limit", type=float, default=TIME_LIMIT, help="seconds per solve (default 60)"
+    )
     a = p.parse_args(argv)
 
     def show(r: Record) -> None:
         print(f"{r.id:<32s} {r.outcome:<10s} {r.seconds:8.3f} s {r.message}", file=sys.stderr)
 
-    run_adapter(a.suite, a.out, a.solver, a.setting, ids=a.ids, progress=show)
+    for setting in a.setting:
+        out = a.out if len(a.setting) == 1 else a.out / f"{a.solver}-{setting}"
+        run_adapter(
+            a.suite, out, a.solver, setting, ids=a.ids, progress=show, time_limit=a.time_limit
+        )
     return 0
 
 
