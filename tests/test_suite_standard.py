@@ -305,3 +305,16 @@ def test_the_qp_adapter_imports_nothing_from_execopt() -> None:
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     assert not [n for n in names if n.startswith("execopt")], names
+
+
+def test_a_failing_method_never_suggests_itself() -> None:
+    from execopt.solvers.conic import _alternatives
+
+    p = eo.ExecutionProblem(1000.0, eo.QuadraticImpact(0.01, 1e-3), periods=10)
+    assert "clarabel" not in _alternatives("clarabel", p) and "exact" in _alternatives(
+        "clarabel", p
+    )
+    risky = eo.ExecutionProblem(
+        1000.0, eo.QuadraticImpact(0.01, 1e-3), periods=10, risk_aversion=1e-4, volatility=0.05
+    )
+    assert _alternatives("scs", risky) == "try method='clarabel'"

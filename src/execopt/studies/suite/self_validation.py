@@ -130,7 +130,10 @@ def self_validation_runs(
     """Run each method on the suite (or its fast subset); one row per method and instance.
 
     Columns: ``method, id, family, periods, status`` (``pass``/``fail``/``n/a``), ``reason``
-    (the failed checks, or why n/a), ``rel_gap``, ``gap_bps``, ``max_violation``, ``seconds``.
+    (the failed checks, or why n/a), ``rel_gap``, ``gap_bps``, ``max_violation``,
+    ``schedule_error`` (shares from the unique optimum, where it is unique), ``seconds``. The
+    verdict of a conic answer rests on its schedule and KKT conditions too, not only its
+    objective.
     ``progress=True`` prints one line per run to stderr.
     """
     import pandas as pd
@@ -172,6 +175,7 @@ def self_validation_runs(
                     rel_gap=r.rel_gap,
                     gap_bps=r.gap_bps,
                     max_violation=r.max_violation,
+                    schedule_error=r.schedule_error,
                     seconds=r.seconds,
                 )
             )
@@ -200,6 +204,7 @@ def _row(method: str, inst: Instance, status: str, reason: str, **numbers: Any) 
         "rel_gap": numbers.get("rel_gap"),
         "gap_bps": numbers.get("gap_bps"),
         "max_violation": numbers.get("max_violation"),
+        "schedule_error": numbers.get("schedule_error"),
         "seconds": numbers.get("seconds"),
     }
 
