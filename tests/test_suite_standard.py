@@ -318,3 +318,30 @@ def test_a_failing_method_never_suggests_itself() -> None:
         1000.0, eo.QuadraticImpact(0.01, 1e-3), periods=10, risk_aversion=1e-4, volatility=0.05
     )
     assert _alternatives("scs", risky) == "try method='clarabel'"
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "execopt.studies.suite",
+        "execopt.studies.suite.catalogue",
+        "execopt.studies.suite.format",
+        "execopt.studies.suite.validate",
+        "execopt.studies.leaderboard",
+    ],
+)
+def test_docstring_examples_run(module: str) -> None:
+    """The examples in the suite's and the leaderboard's docstrings are executed."""
+    import doctest
+    import importlib
+
+    if (
+        module.endswith("leaderboard")
+        and "clarabel"
+        not in __import__(
+            "execopt.studies.leaderboard", fromlist=["available_solvers"]
+        ).available_solvers()[0]
+    ):
+        pytest.skip("Clarabel through qpsolvers is needed")
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert res.failed == 0 and res.attempted > 0
