@@ -68,7 +68,9 @@ def _export(args: argparse.Namespace) -> int:
     size = sum(f.stat().st_size for f in files)
     note(
         f"exported {n} instances, {', '.join([*docs, MANIFEST])} ({size / 1e6:.2f} MB) to "
-        f"{args.dir} in {perf_counter() - t0:.2f} s; FORMAT.md specifies them. Solve each "
+        f"{args.dir} in {perf_counter() - t0:.2f} s"
+        + ("; FORMAT.md specifies them" if "FORMAT.md" in docs else "")
+        + ". Solve each "
         "<id>.json, write <id>.csv (header 'shares', N rows; 'infeasible' for instances without "
         "a schedule) and run `execopt validate DIR` (--only-present for a subset)."
     )
