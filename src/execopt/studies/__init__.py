@@ -18,6 +18,9 @@ module                         what
 :mod:`.stress_sim`             policies replayed in the simulator on stressed synthetic books
 :mod:`.audit`                  the seed's claims, re-derived, with verdicts
 :mod:`.parallel`               Dask client management
+:mod:`.suite`                  the reference suite: catalogue, harness, checks, validation
+:mod:`.qp_adapter`             a QP-only suite adapter written from ``FORMAT.md`` alone
+:mod:`.leaderboard`            external QP solvers through the adapter and ``execopt validate``
 =============================  =================================================================
 """
 

@@ -155,7 +155,12 @@ def _bound_gap_ok(problem: ExecutionProblem, x: FloatArray, cert: Any, spec: Spe
 
 
 def _self_check(
-    problem: ExecutionProblem, x: FloatArray, lam: float, facts: checks.CurvatureFacts, spec: Spec
+    problem: ExecutionProblem,
+    x: FloatArray,
+    lam: float,
+    facts: checks.CurvatureFacts,
+    spec: Spec,
+    var_multiplier: float = 0.0,
 ) -> checks.Tolerances:
     """The stored optimum must pass the validator's own KKT check at the default tolerances."""
     tol = checks.tolerances(
@@ -166,7 +171,7 @@ def _self_check(
         pair_curvature=facts.pair_curvature,
         hessian_bound=facts.hessian_bound,
     )
-    mis, t = checks.misallocation(problem, x, lam, tol.price)
+    mis, t = checks.misallocation(problem, x, lam, tol.price, var_multiplier=var_multiplier)
     if not mis <= tol.kkt:
         raise SolverError(
             f"{spec['id']}: the stored optimum fails its own KKT check: period {t} misallocates "
@@ -214,7 +219,7 @@ def build_instance(spec: Spec) -> Spec:
     if not np.isfinite(lam):
         raise SolverError(f"{iid}: no finite multiplier lam for the stored optimum.")
     facts = checks.curvature_facts(problem, x)
-    tol = _self_check(problem, x, lam, facts, data)
+    tol = _self_check(problem, x, lam, facts, data, cert.var_multiplier)
     data["optimum"] = {
         "objective": f,
         "schedule": compact_value(x),
@@ -224,6 +229,8 @@ def build_instance(spec: Spec) -> Spec:
         "hessian_bound": facts.hessian_bound,
         "certified_by": certified_by,
     }
+    if problem.limits:  # the VaR limit's multiplier: the KKT check needs it where it binds
+        data["optimum"]["var_multiplier"] = cert.var_multiplier
     data["crosscheck"] = cross
     data["crosscheck_rtol"] = CROSSCHECK_RTOL
     data["certificate"] = to_json_value(cert.as_dict())
