@@ -62,7 +62,7 @@ FloatArray = NDArray[np.float64]
 DENSE_MAX_VARIABLES = 2000
 #: Seconds a single solve may take before its answer is discarded as a timeout (the limit is also
 #: passed to the solvers that take one).
-TIME_LIMIT = 60.0
+TIME_LIMIT = 30.0
 
 #: Per solver, the options of the ``tight`` setting (``default`` passes none: each solver's own
 #: defaults). Tolerances on the scaled problem; iteration limits raised for the first-order ones.
@@ -329,8 +329,13 @@ def run_adapter(
     ids: Iterable[str] | None = None,
     progress: Callable[[Record], None] | None = None,
     time_limit: float = TIME_LIMIT,
+    budget: float | None = None,
 ) -> AdapterRun:
-    """Run the adapter on every instance file of ``suite`` (or ``ids``), writing into ``out``."""
+    """Run the adapter on every instance file of ``suite`` (or ``ids``), writing into ``out``.
+
+    After ``budget`` seconds no further instance is started: the rest are recorded as timeouts
+    (a solve in progress cannot be interrupted from Python; ``time_limit`` bounds the solvers
+    that take a limit)."""
     import warnings
 
     suite, out = Path(suite), Path(out)
@@ -342,8 +347,13 @@ def run_adapter(
         names = [n for n in names if n in wanted]
     options = {} if setting == "default" else SETTINGS.get(solver, {}).get(setting, {})
     run = AdapterRun(solver, setting, out)
+    t_start = time.perf_counter()
     for name in names:
         d = json.loads((suite / name).read_text(encoding="ascii"))
+        if budget is not None and time.perf_counter() - t_start > budget:
+            rec = Record(str(d["id"]), "timeout", message=f"run budget of {budget:g} s exhausted")
+            run.records.append(rec)
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rec = solve_instance(d, solver, options, out, time_limit)
@@ -369,7 +379,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--ids", nargs="*", default=None, help="only these instance ids")
     p.add_argument(
-        "--time-limit", type=float, default=TIME_LIMIT, help="seconds per solve (default 60)"
+        "--time-limit", type=float, default=TIME_LIMIT, help="seconds per solve (default 30)"
+    )
+    p.add_argument(
+        "--budget", type=float, default=None, help="seconds per setting before giving up"
     )
     a = p.parse_args(argv)
 
@@ -379,7 +392,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for setting in a.setting:
         out = a.out if len(a.setting) == 1 else a.out / f"{a.solver}-{setting}"
         run_adapter(
-            a.suite, out, a.solver, setting, ids=a.ids, progress=show, time_limit=a.time_limit
+            a.suite,
+            out,
+            a.solver,
+            setting,
+            ids=a.ids,
+            progress=show,
+            time_limit=a.time_limit,
+            budget=a.budget,
         )
     return 0
 
