@@ -81,3 +81,25 @@ def test_a_qp_only_adapter_from_format_md_passes_with_only_present(tmp_path: Pat
     assert summary["by_family"]["power"]["not_attempted"] > 0
     # without --only-present the power-cone instances it could not attempt fail
     assert subprocess.run(cmd, capture_output=True, timeout=120).returncode == 1
+
+
+@pytest.mark.skipif("clarabel" not in INSTALLED, reason="Clarabel through qpsolvers is needed")
+def test_the_adapter_records_every_outcome_and_keeps_its_budget(tmp_path: Path) -> None:
+    from execopt.studies.qp_adapter import run_adapter
+
+    suite = tmp_path / "suite"
+    export_suite(suite)
+    ids = ["q-frog-n10", "deg-s0-qi", "inf-q-cap", "pow-soun-n10", "pw-frog-n5"]
+    run = run_adapter(suite, tmp_path / "out", "clarabel", "default", ids=ids)
+    got = {r.id: r.outcome for r in run.records}
+    assert got == {
+        "q-frog-n10": "solved",
+        "deg-s0-qi": "zero",
+        "inf-q-cap": "infeasible",
+        "pow-soun-n10": "not-qp",
+        "pw-frog-n5": "solved",
+    }
+    assert (tmp_path / "out" / "inf-q-cap.csv").read_text().startswith("infeasible")
+    assert not (tmp_path / "out" / "pow-soun-n10.csv").exists()
+    spent = run_adapter(suite, tmp_path / "late", "clarabel", "default", ids=ids, budget=0.0)
+    assert {r.outcome for r in spent.records} == {"timeout"}
