@@ -26,8 +26,13 @@ import os
 from IPython.display import display
 
 from execopt.reporting import figures
-from execopt.reporting.artifacts import save_figure, save_table, write_finding
-from execopt.studies.leaderboard import available_solvers, leaderboard_runs, summarize_leaderboard
+from execopt.reporting.artifacts import save_data, save_figure, save_table, write_finding
+from execopt.studies.leaderboard import (
+    available_solvers,
+    failure_table,
+    leaderboard_runs,
+    summarize_leaderboard,
+)
 
 output_dir = os.path.abspath(output_dir)
 solvers, missing = available_solvers()
@@ -36,7 +41,7 @@ table = summarize_leaderboard(runs)
 overall = table[table["family"] == "all"].drop(columns=["family"])
 save_table(overall, "leaderboard", output_dir)
 save_table(table, "leaderboard_by_family", output_dir)
-save_table(runs, "leaderboard_runs", output_dir)
+save_data(runs, "leaderboard_runs", output_dir)  # one row per solver, setting and instance
 fig = figures.leaderboard_chart(table)
 save_figure(fig, "leaderboard", output_dir)
 print("not installed:", ", ".join(missing) or "none")
@@ -53,21 +58,17 @@ table
 # ## Every QP instance a solver did not pass, and why
 
 # %%
-failed = runs[runs["qp"] & (runs["verdict"] != "pass")][
-    ["solver", "setting", "id", "family", "kind", "rel_gap", "violation", "failures", "message"]
-]
+failed = failure_table(runs)
 save_table(failed, "failures", output_dir)
 failed
 
 # %%
-best = overall.sort_values(["success_rate", "shgeom_ms"], ascending=[False, True])
 write_finding(
-    f"{'Fast subset' if fast else 'Whole suite'}, QP instances passing `execopt validate` "
-    "(default / tight settings): "
+    f"{'Fast subset' if fast else 'Whole suite'}: of {int(overall['qp_instances'].max())} LP/QP "
+    "instances, passing `execopt validate` at default and at tight settings: "
     + ", ".join(
-        f"{s} {int(d.loc[d.setting == 'default', 'passed'].sum())}"
-        f"/{int(d.loc[d.setting == 'tight', 'passed'].sum())}"
-        f" of {int(d['qp_instances'].max())}"
+        f"{s} {int(d.loc[d.setting == 'default', 'passed'].sum())} and "
+        f"{int(d.loc[d.setting == 'tight', 'passed'].sum())}"
         for s, d in overall.groupby("solver", sort=False)
     )
     + ".",

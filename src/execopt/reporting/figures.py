@@ -422,5 +422,5 @@ def leaderboard_chart(table: pd.DataFrame) -> Figure:
     ax.set_ylabel("QP instances passing execopt validate (%)")
     ax.set_ylim(0, 105)
     ax.set_title("external QP solvers through the schedule-file interface")
-    ax.legend(fontsize="small", title="settings")
+    ax.legend(fontsize="small", title="settings", loc="lower left", framealpha=0.9)
     return fig

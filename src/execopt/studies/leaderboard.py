@@ -51,6 +51,7 @@ __all__ = [
     "SOLVERS",
     "TIME_SHIFT",
     "available_solvers",
+    "failure_table",
     "leaderboard",
     "leaderboard_runs",
     "summarize_leaderboard",
@@ -312,6 +313,18 @@ def summarize_leaderboard(runs: pd.DataFrame) -> pd.DataFrame:
             row["failed_ids"] = ", ".join(h.loc[~passed, "id"])
             out.append(row)
     return pd.DataFrame(out)
+
+
+def failure_table(runs: pd.DataFrame, width: int = 160) -> pd.DataFrame:
+    """Every QP instance a solver did not pass: solver, setting, id, family, kind, gap, violation
+    and the first failed check's message (or the adapter's), cut at ``width`` characters."""
+    f = runs[runs["qp"] & (runs["verdict"] != "pass")].copy()
+    why = [
+        (str(a) if isinstance(a, str) and a else str(b)).split("; ")[0][:width]
+        for a, b in zip(f["failures"], f["message"], strict=True)
+    ]
+    f["why"] = why
+    return f[["solver", "setting", "id", "family", "kind", "rel_gap", "violation", "why"]]
 
 
 def leaderboard(
