@@ -22,8 +22,9 @@ REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
 NAMES = [nb.stem for nb in NOTEBOOKS]
 PARAMETERS = ["seed = 0", "fast = True", 'data_path = ""', 'output_dir = "reports/_scratch"']
-#: The seven reports of issue 5, the self-validation of issue 6, the transient-impact report
-#: of issue 12 and the multi-asset report of issue 14; a missing one fails here.
+#: The seven reports of issue 5, the self-validation of issue 6, the transient-impact report of
+#: issue 12, the external-solver leaderboard of issue 13 and the multi-asset report of issue 14;
+#: a missing one fails here.
 EXPECTED = [
     "01_impact_fitting",
     "02_solver_comparison",
@@ -34,6 +35,7 @@ EXPECTED = [
     "07_dynamic_execution",
     "08_solver_validation",
     "09_transient_impact",
+    "10_solver_leaderboard",
     "11_multi_asset",
 ]
 

@@ -12,13 +12,9 @@ import pytest
 import execopt as eo
 from execopt.errors import DataError, InfeasibleError, InputError
 from execopt.studies.suite import format as fmt
-from execopt.studies.suite.generate import (
-    CROSSCHECK_RTOL,
-    FAMILIES,
-    build_instance,
-    generate_suite,
-    instance_specs,
-)
+from execopt.studies.suite.catalogue import FAMILIES, GROUPS, instance_specs
+from execopt.studies.suite.generate import generate_suite
+from execopt.studies.suite.harness import CROSSCHECK_RTOL, build_instance
 
 #: Objective agreement when re-evaluating a stored schedule (same code, same bytes: rounding only).
 REEVAL_RTOL = 1e-12
@@ -53,8 +49,10 @@ def test_manifest_checksums_match_the_files(suite_dir: Path) -> None:
     assert fmt.verify_manifest(suite_dir) == []
     doc = fmt.read_manifest(suite_dir)
     assert doc["version"] == fmt.SUITE_VERSION and doc["format"] == fmt.FORMAT_VERSION
-    names = sorted(p.name for p in suite_dir.glob("*.json") if p.name != fmt.MANIFEST)
+    skip = {fmt.MANIFEST, *fmt.DOCUMENTS}
+    names = sorted(p.name for p in suite_dir.glob("*.json") if p.name not in skip)
     assert sorted(doc["files"]) == names
+    assert sorted(doc["documents"]) == sorted(fmt.DOCUMENTS)
     assert doc["count"] == len(names)
     for name in names[:5]:
         assert fmt.sha256_file(suite_dir / name) == doc["files"][name]
@@ -62,8 +60,9 @@ def test_manifest_checksums_match_the_files(suite_dir: Path) -> None:
 
 def test_suite_covers_every_category(suite: list[fmt.Instance]) -> None:
     assert len(suite) >= 100
-    families = {i.family for i in suite}
-    assert families == set(FAMILIES)
+    assert {i.group for i in suite} == set(GROUPS)
+    assert {i.family for i in suite} == set(FAMILIES)
+    assert {i.cone for i in suite} == {"lp", "qp", "power"}
     tags = {t for i in suite for t in i.tags}
     for t in (
         "quadratic",
@@ -92,7 +91,7 @@ def test_suite_covers_every_category(suite: list[fmt.Instance]) -> None:
 
 
 def test_files_are_compact_and_small(suite_dir: Path) -> None:
-    files = [p for p in suite_dir.glob("*.json") if p.name != fmt.MANIFEST]
+    files = [p for p in suite_dir.glob("*.json") if p.name not in {fmt.MANIFEST, *fmt.DOCUMENTS}]
     total = sum(p.stat().st_size for p in files)
     assert total < 5e6  # a few MB
     assert max(p.stat().st_size for p in files) < 2e6  # the repository flags files over 2 MB
@@ -174,6 +173,8 @@ DEFINITION = (
     "id",
     "version",
     "family",
+    "group",
+    "cone",
     "description",
     "tags",
     "price",
@@ -238,10 +239,12 @@ def test_build_instance_refuses_a_wrongly_marked_instance() -> None:
 
 
 def test_export_copies_and_verifies(tmp_path: Path, suite_dir: Path) -> None:
-    files = fmt.export_suite(tmp_path / "v1")
-    assert (tmp_path / "v1" / fmt.MANIFEST).is_file()
-    assert len(files) == len(fmt.read_manifest(suite_dir)["files"]) + 1
-    assert fmt.verify_manifest(tmp_path / "v1") == []
+    files = fmt.export_suite(tmp_path / "v2")
+    assert (tmp_path / "v2" / fmt.MANIFEST).is_file()
+    assert len(files) == len(fmt.read_manifest(suite_dir)["files"]) + len(fmt.DOCUMENTS) + 1
+    assert fmt.verify_manifest(tmp_path / "v2") == []
+    for name in fmt.DOCUMENTS:  # the specification travels with the instances
+        assert (tmp_path / "v2" / name).read_bytes() == (fmt.spec_dir() / name).read_bytes()
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="not a folder"):
         fmt.export_suite(tmp_path / "file")
@@ -268,7 +271,9 @@ def test_a_tampered_suite_is_refused(tmp_path: Path) -> None:
     ("change", "message"),
     [
         (lambda d: d.pop("shares"), "missing field"),
-        (lambda d: d.update(version=2), "format version 2"),
+        (lambda d: d.update(version=3), "format version 3"),
+        (lambda d: d.pop("family"), "'family' must be a string"),
+        (lambda d: d["optimum"].pop("lam"), "optimum.lam must be a number"),
         (lambda d: d.update(periods=0), "periods"),
         (lambda d: d.update(cap=[1.0, 2.0]), "'cap' must be a number or a list of N = 10"),
         (lambda d: d["impact"].update(model="cubic"), "'impact' must be an object"),

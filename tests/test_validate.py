@@ -68,11 +68,14 @@ def test_the_stored_optima_pass(tmp_path: Path, suite: list[Instance]) -> None:
     assert res.passed, [c.message for r in res.failures() for c in r.failures]
     assert res.n_passed == len(suite) >= 100
     assert res.unexpected == ()
-    # infeasible instances without a file pass; the KKT check is information only
+    # infeasible instances without a file pass; the certificate's residuals are information only
     r = res[INF]
     assert r.passed and r.check("presence").status == "pass"  # type: ignore[union-attr]
-    assert res[QI].check("kkt").status == "info"  # type: ignore[union-attr]
-    assert res[QI].rel_gap == 0.0
+    assert res[QI].check("certificate").status == "info"  # type: ignore[union-attr]
+    assert res[QI].check("schedule").status == "pass"  # type: ignore[union-attr]
+    assert res[QI].check("kkt").status == "pass"  # type: ignore[union-attr]
+    assert res[PW].check("schedule").status == "n/a"  # an LP: not unique
+    assert res[QI].rel_gap == 0.0 and res[QI].schedule_error == 0.0
 
 
 def test_moving_a_tenth_of_a_percent_fails_the_gap(
@@ -88,9 +91,11 @@ def test_moving_a_tenth_of_a_percent_fails_the_gap(
     r = _one(tmp_path, by_id, QI)[QI]
     assert not r.passed
     assert r.check("feasibility").status == "pass"  # type: ignore[union-attr]
-    (fail,) = r.failures
-    assert fail.name == "objective"
+    fails = {c.name: c for c in r.failures}
+    assert {"objective", "schedule"} <= set(fails)
+    fail = fails["objective"]
     assert QI in fail.message and "objective" in fail.message and "bp of notional" in fail.message
+    assert "off by" in fails["schedule"].message and "of S" in fails["schedule"].message
     assert r.gap is not None and r.gap > 0 and r.gap_bps is not None and r.gap_bps > 0
 
 

@@ -4,7 +4,7 @@ Examples
 --------
 ::
 
-    execopt suite export ./suite-v1              # copy the shipped instances and MANIFEST.json
+    execopt suite export ./suite-v2              # instances, FORMAT.md, the JSON Schema, MANIFEST.json
     execopt suite list                           # ids, families, sizes (--json for a document)
     execopt suite regenerate --out /tmp/suite    # rebuild it deterministically (a few minutes)
 
@@ -37,9 +37,11 @@ def register(subparsers: Any) -> None:
         "dir", type=_args.output_dir, metavar="DIR", help="target folder (created if missing)"
     )
     version = _args.integer(minimum=1)
-    e.add_argument("--version", type=version, default=1, help="suite version (default 1)")
+    e.add_argument(
+        "--version", type=version, default=2, help="suite version (default 2; 1 is kept)"
+    )
     ls = sub.add_parser("list", help="list the instances of the shipped suite")
-    ls.add_argument("--version", type=version, default=1, help="suite version (default 1)")
+    ls.add_argument("--version", type=version, default=2, help="suite version (default 2)")
     ls.add_argument("--json", action="store_true", help="print JSON only (to stdout)")
     g = sub.add_parser(
         "regenerate",
@@ -65,16 +67,20 @@ def _export(args: argparse.Namespace) -> int:
     from time import perf_counter
 
     from execopt.cli.render import note
-    from execopt.studies.suite.format import MANIFEST, export_suite
+    from execopt.studies.suite.format import DOCUMENTS, MANIFEST, export_suite
 
     t0 = perf_counter()
     files = export_suite(args.dir, version=args.version)
-    n = sum(1 for f in files if f.name != MANIFEST)
+    docs = [f.name for f in files if f.name in DOCUMENTS]
+    n = sum(1 for f in files if f.name != MANIFEST and f.name not in DOCUMENTS)
     size = sum(f.stat().st_size for f in files)
     note(
-        f"exported {n} instances and {MANIFEST} ({size / 1e6:.2f} MB) to {args.dir} in "
-        f"{perf_counter() - t0:.2f} s; solve each <id>.json, write <id>.csv (header 'shares', "
-        "N rows; 'infeasible' for instances without a schedule) and run `execopt validate DIR`."
+        f"exported {n} instances, {', '.join([*docs, MANIFEST])} ({size / 1e6:.2f} MB) to "
+        f"{args.dir} in {perf_counter() - t0:.2f} s"
+        + ("; FORMAT.md specifies them" if "FORMAT.md" in docs else "")
+        + ". Solve each "
+        "<id>.json, write <id>.csv (header 'shares', N rows; 'infeasible' for instances without "
+        "a schedule) and run `execopt validate DIR` (--only-present for a subset)."
     )
     return 0
 
@@ -128,9 +134,17 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _regenerate(args: argparse.Namespace) -> int:
-    from execopt.studies.suite.generate import main
+    from time import perf_counter
 
-    argv = ["--out", str(args.out)]
-    if args.only:
-        argv += ["--only", *args.only]
-    return main(argv)
+    from execopt.cli.render import note
+    from execopt.studies.suite.generate import generate_suite
+
+    t0 = perf_counter()
+    files = generate_suite(
+        args.out,
+        ids=args.only,
+        manifest=args.only is None,
+        progress=lambda r: note(f"{r[0]:<32s} N={r[1]:<7d} {r[2]} ({r[3]:.2f} s)"),
+    )
+    note(f"wrote {len(files)} instances to {args.out} in {perf_counter() - t0:.1f} s")
+    return 0

@@ -13,12 +13,18 @@ Per instance: presence (a missing file fails; for an instance marked infeasible,
 first line containing ``infeasible`` is correct and any schedule fails), format (header
 ``shares``, N numeric rows; failures name the file and line), feasibility (sum, no negative
 entry, caps, within ``--feas-rtol`` x max(S, 1) shares), the objective gap to the certified
-optimum (relative, dollars, basis points of the notional S x price; fails above ``--rtol``) and
-the KKT residuals of ``execopt.certify`` (information). Prints a table and a summary, or JSON
+optimum (relative, dollars, basis points of the notional S x price; fails above ``--rtol``), the
+schedule itself where the optimum is unique, the KKT conditions with the stored multiplier, and
+the residuals of ``execopt.certify`` (information). Prints a table and a summary, or JSON
 with ``--json``; writes HTML/Markdown reports on request.
 
-Exit code 0 only if every instance passes, 1 otherwise, 2 on usage errors (a missing folder, a
-suite that does not match its manifest).
+With ``--only-present`` a missing file is *not attempted* (reported in the coverage per family)
+rather than a failure; ``--families quadratic,piecewise`` selects families. The checks and their
+tolerances are specified in the exported ``FORMAT.md``.
+
+Exit code 0 only if every (attempted) instance passes, 1 otherwise (or when nothing was
+attempted), 2 on usage errors (a missing folder, a suite that does not match its manifest, an
+unknown family).
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="suite folder from `execopt suite export` (default: the shipped suite v1)",
+        help="suite folder from `execopt suite export` (default: the shipped suite v2)",
     )
     p.add_argument(
         "--rtol",
@@ -80,6 +86,17 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--failures-only", action="store_true", help="list only the failing instances in the table"
+    )
+    p.add_argument(
+        "--only-present",
+        action="store_true",
+        help="a missing <id>.csv is 'not attempted' (reported in the coverage), not a failure",
+    )
+    p.add_argument(
+        "--families",
+        default=None,
+        metavar="F1,F2",
+        help="validate only these families (quadratic, power, piecewise, mean-variance)",
     )
 
 
@@ -123,6 +140,8 @@ def _run(args: argparse.Namespace) -> int:
         args.suite,
         rtol=args.rtol,
         feas_rtol=FEAS_RTOL if args.feas_rtol is None else args.feas_rtol,
+        only_present=args.only_present,
+        families=None if args.families is None else args.families.split(","),
     )  # a suite that does not match its manifest is a DataError: exit 2
     for path in (args.report, args.md):
         if path is not None:
@@ -194,43 +213,34 @@ def _print_instances(out: Any, result: ValidationResult, *, failures_only: bool)
 
 
 def _print_summary(out: Any, result: ValidationResult) -> None:
-    """Per-family counts and the verdict."""
-    from execopt.cli.render import Col, fmt_float, table
-    from execopt.reporting.validation_report import SYMBOLS
+    """Per-family coverage and counts, and the verdict."""
+    from execopt.cli.render import Col, table
+    from execopt.reporting.validation_report import SYMBOLS, family_rows, verdict_line
 
-    s = result.summary()
-    fam_rows = []
-    for fam, d in s["by_family"].items():
-        worst = [
-            r.rel_gap
-            for r in result.instances
-            if r.family == fam and r.rel_gap is not None and r.passed
-        ]
-        fam_rows.append(
-            [
-                fam,
-                f"{d['instances']:,}",
-                f"{d['passed']:,}",
-                f"{d['failed']:,}",
-                fmt_float(max(worst) if worst else None, ".3g"),
-            ]
-        )
+    rows = [
+        [fam, f"{n:,}", f"{att:,}", f"{ok:,}", f"{bad:,}", cov, worst]
+        for fam, n, att, ok, bad, _missing, cov, worst in family_rows(result)
+    ]
     out.print(
         table(
             "",
             [
                 Col("family"),
                 Col("instances", "right"),
+                Col("attempted", "right"),
                 Col("passed", "right"),
                 Col("failed", "right"),
-                Col("worst passing rel gap", "right"),
+                Col("coverage", "right"),
+                Col("worst rel gap", "right", wide=True),
             ],
-            fam_rows,
+            rows,
         )
     )
+    s = result.summary()
+    out.print(verdict_line(result))
     verdict = "[green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
     out.print(
-        f"Summary: {s['n_passed']:,}/{s['instances']:,} passed, {verdict} (rtol "
+        f"Summary: {s['n_passed']:,}/{s['attempted']:,} attempted passed, {verdict} (rtol "
         f"{result.rtol:g}, feasibility {result.feas_rtol:g} x max(S, 1) shares, "
         f"{result.seconds:.2f} s; checks: {', '.join(f'{k} {v}' for k, v in SYMBOLS.items())})"
     )

@@ -15,6 +15,7 @@ declaration                 meaning                                             
 ``diagonal_quadratic(N)``   ``(l_t, q_t)`` when ``c_t(x) = l_t x + q_t x^2`` exactly         QP fast path, banded exact
 ``linear_rate(N)``          ``f_t`` when ``c_t(x) = f_t x`` (fees)                          sums of models
 ``curvature_floor(u)``      a lower bound of ``c_t''`` on ``[0, u_t]``                       convexity checks
+``curvature(x)``            ``c_t''(x_t)`` (0 on the linear pieces of a book walk)           suite tolerances
 ``capacity``                largest tradable ``x_t`` (visible depth), shares               caps
 ``to_dict()``               JSON-ready parameters, read back by :func:`model_from_dict`    files, suite
 ==========================  ============================================================  ===========
@@ -431,6 +432,19 @@ class ImpactModel:
     def curvature_floor(self, u: FloatArray) -> FloatArray:
         """A lower bound of ``c_t''`` on ``[0, u_t]``, dollars per share squared (0 here)."""
         return np.zeros(np.shape(u))
+
+    def curvature(self, x: ArrayLike) -> FloatArray:
+        """``c_t''(x_t)``, dollars per share squared (the second derivative of the cost).
+
+        This default differentiates :meth:`marginal` numerically (central differences with a step
+        of ``1e-6 max(|x|, 1)`` shares, one-sided at 0); models with a closed form override it,
+        and models with kinks (a book walk) give the curvature of their linear pieces, 0.
+        """
+        x = np.asarray(x, dtype=np.float64)
+        h = 1e-6 * np.maximum(np.abs(x), 1.0)
+        lo = np.maximum(x - h, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return np.asarray((self.marginal(x + h) - self.marginal(lo)) / (x + h - lo))
 
     def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray] | None:
         """``(l, q)`` with ``c_t(x) = l_t x + q_t x^2`` exactly, or None."""

@@ -129,6 +129,9 @@ class SumImpact(ImpactModel):
     def curvature_floor(self, u: FloatArray) -> FloatArray:
         return _total(p.curvature_floor(u) for p in self.parts)
 
+    def curvature(self, x: ArrayLike) -> FloatArray:
+        return np.sum([p.curvature(x) for p in self.parts], axis=0)
+
     def structure_key(self) -> tuple[Any, ...]:
         return (self.kind, *(p.structure_key() for p in self.parts))
 

@@ -74,6 +74,9 @@ class PerShareFee(ImpactModel):
     def marginal(self, x: ArrayLike) -> FloatArray:
         return self.fee + 0.0 * np.asarray(x, dtype=np.float64)
 
+    def curvature(self, x: ArrayLike) -> FloatArray:
+        return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(self.fee)))
+
     def linear_rate(self, N: int) -> FloatArray:
         return per_period(self.fee, N)
 

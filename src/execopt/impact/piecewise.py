@@ -169,6 +169,11 @@ class PiecewiseLinearImpact(ImpactModel):
             idx = (st < x[..., None]).sum(axis=-1) - 1
         return np.where(idx < 0, -np.inf, self._slope_at(idx, x))
 
+    def curvature(self, x: ArrayLike) -> FloatArray:
+        """0: the cost is linear on every segment (its kinks have no second derivative)."""
+        x = np.asarray(x, dtype=np.float64)
+        return np.zeros(np.broadcast_shapes(x.shape, self.capacity.shape))
+
     def supply(self, lam: ArrayLike, cap: FloatArray) -> FloatArray:
         lam_a = np.asarray(lam, dtype=np.float64)
         lam_k = lam_a[..., None] if lam_a.ndim else lam_a

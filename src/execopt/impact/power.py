@@ -171,6 +171,13 @@ class PowerLawImpact(ImpactModel):
         out = np.where(p == 2.0, 2.0 * g, np.where((p > 1.0) & (p < 2.0), at_u, 0.0))
         return np.nan_to_num(out, nan=0.0, posinf=0.0)
 
+    def curvature(self, x: ArrayLike) -> FloatArray:
+        """``gamma p (p - 1) x^(p-2)`` (``inf`` at 0 for ``1 < p < 2``)."""
+        x = np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+        p = self.exponent
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(self.gamma * p * (p - 1.0) * np.power(x, p - 2.0))
+
     def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray] | None:
         p = per_period(self.exponent, N)
         if not np.all(np.isin(p, NON_CONE_EXPONENTS)):

@@ -121,6 +121,9 @@ class QuadraticImpact(ImpactModel):
     def curvature_floor(self, u: FloatArray) -> FloatArray:
         return np.broadcast_to(2.0 * self.b, np.shape(u)).astype(np.float64)
 
+    def curvature(self, x: ArrayLike) -> FloatArray:
+        return np.broadcast_to(2.0 * self.b, np.shape(x)).astype(np.float64)
+
     def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray]:
         return per_period(self.a, N), per_period(self.b, N)
 

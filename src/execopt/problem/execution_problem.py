@@ -35,9 +35,12 @@ from execopt.problem.terms import (
     remaining,
 )
 
-__all__ = ["ExecutionProblem", "as_real"]
+__all__ = ["DEFAULT_VAR_Z", "ExecutionProblem", "as_real"]
 
 FloatArray = NDArray[np.float64]
+
+#: The normal quantile of a 95 % value at risk, the default ``var_z``.
+DEFAULT_VAR_Z = 1.6448536269514722
 
 
 def as_real(name: str, v: Any, *, what: str) -> float:
@@ -124,7 +127,7 @@ class ExecutionProblem:
     risk_aversion: float = 0.0
     volatility: float | FloatArray = 0.0
     var_limit: float | None = None
-    var_z: float = 1.6448536269514722
+    var_z: float = DEFAULT_VAR_Z
     transient: Kernel | None = None
     permanent: float = 0.0
     _u: FloatArray = field(init=False, repr=False)

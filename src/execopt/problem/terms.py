@@ -91,6 +91,10 @@ class Term:
         """Dollars per share."""
         raise NotImplementedError
 
+    def hessian(self, x: FloatArray) -> FloatArray:  # pragma: no cover - abstract
+        """Dense Hessian of :meth:`value`, dollars per share squared, shape (N, N)."""
+        raise NotImplementedError
+
     def canon(self, y: cp.Variable, N: int) -> Canon:  # pragma: no cover - abstract
         """The DPP formulation in scaled units."""
         raise NotImplementedError
@@ -134,6 +138,13 @@ class MeanVarianceRisk(Term):
     def gradient(self, x: FloatArray) -> FloatArray:
         wR = self.sigma2 * remaining(self.shares, x)
         return np.asarray(-2.0 * self.risk_aversion * suffix_sum(wR))
+
+    def hessian(self, x: FloatArray) -> FloatArray:
+        """``H_ts = 2 k sum_{j >= max(t, s)} sigma_j^2`` (constant: the term is quadratic)."""
+        W = suffix_sum(np.asarray(self.sigma2, dtype=np.float64))
+        N = W.shape[-1]
+        idx = np.arange(N)
+        return np.asarray(2.0 * self.risk_aversion * W[np.maximum.outer(idx, idx)])
 
     def canon(self, y: cp.Variable, N: int) -> Canon:
         import cvxpy as cp
@@ -187,6 +198,11 @@ class VaRLimit(Term):
 
     def gradient(self, x: FloatArray) -> FloatArray:
         return np.zeros(np.shape(x))
+
+    def hessian(self, x: FloatArray) -> FloatArray:
+        """Zero: a constraint adds nothing to the objective."""
+        N = np.shape(x)[-1]
+        return np.zeros((N, N))
 
     def constraint_gradient(self, x: FloatArray) -> FloatArray:
         """Gradient of ``VaR(x)`` in dollars per share (for the certificate's dual)."""

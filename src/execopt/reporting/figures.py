@@ -37,6 +37,7 @@ __all__ = [
     "fit_overview",
     "garch_volatility",
     "impact_profile",
+    "leaderboard_chart",
     "mandate_costs",
     "marginal_check",
     "mc_distribution",
@@ -704,4 +705,31 @@ def basket_episodes(stats: pd.DataFrame) -> Figure:
         "replayed episodes: mean vs dispersion of the basket's shortfall", fontsize="medium"
     )
     ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def leaderboard_chart(table: pd.DataFrame) -> Figure:
+    """External QP solvers on the reference suite: success rate under ``execopt validate`` per
+    solver, at default and at tight settings (``family == "all"`` rows of the leaderboard).
+    """
+    fig, axes = _fig(1, 1, 8.0, 4.0)
+    ax = axes[0]
+    t = table[table["family"] == "all"]
+    solvers = list(dict.fromkeys(t["solver"]))
+    settings = list(dict.fromkeys(t["setting"]))
+    width = 0.8 / max(len(settings), 1)
+    for j, setting in enumerate(settings):
+        d = t[t["setting"] == setting].set_index("solver")
+        rate = [100.0 * float(d.loc[s, "success_rate"]) if s in d.index else 0.0 for s in solvers]
+        ax.bar(
+            np.arange(len(solvers)) + (j - (len(settings) - 1) / 2) * width,
+            rate,
+            width,
+            label=setting,
+        )
+    ax.set_xticks(range(len(solvers)), solvers, rotation=30)
+    ax.set_ylabel("QP instances passing execopt validate (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title("external QP solvers through the schedule-file interface")
+    ax.legend(fontsize="small", title="settings", loc="lower left", framealpha=0.9)
     return fig

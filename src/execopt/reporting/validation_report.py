@@ -26,11 +26,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SYMBOLS",
     "check_summary",
+    "family_rows",
     "markdown_table",
     "render_html",
     "render_markdown",
     "rich_summary",
     "rich_table",
+    "verdict_line",
     "write_report",
     "write_self_validation",
 ]
@@ -43,9 +45,22 @@ _SHORT = {
     "format": "format",
     "feasibility": "feasible",
     "objective": "gap",
+    "schedule": "schedule",
     "kkt": "kkt",
+    "certificate": "cert",
     "time": "time",
 }
+#: Columns of the per-family coverage table.
+COVERAGE_COLUMNS = (
+    "family",
+    "instances",
+    "attempted",
+    "passed",
+    "failed",
+    "not attempted",
+    "coverage",
+    "worst passing rel. gap",
+)
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -76,18 +91,40 @@ def check_summary(r: InstanceResult) -> str:
     return " ".join(f"{_SHORT[c.name]} {SYMBOLS[c.status]}" for c in r.checks if c.name in _SHORT)
 
 
-def _by_family(result: ValidationResult) -> list[tuple[str, int, int, int, str]]:
+def family_rows(result: ValidationResult) -> list[tuple[str, int, int, int, int, int, str, str]]:
+    """Per family: instances, attempted, passed, failed, not attempted, coverage, worst gap."""
     rows = []
-    for fam, d in result.summary()["by_family"].items():
+    for fam, d in result.coverage().items():
         worst = [
             r.rel_gap
             for r in result.instances
             if r.family == fam and r.rel_gap is not None and r.passed
         ]
+        cov = d["coverage"]
         rows.append(
-            (fam, d["instances"], d["passed"], d["failed"], _num(max(worst) if worst else None))
+            (
+                fam,
+                d["instances"],
+                d["attempted"],
+                d["passed"],
+                d["failed"],
+                d["not_attempted"],
+                "-" if cov is None else f"{100 * cov:.0f} %",
+                _num(max(worst) if worst else None),
+            )
         )
     return rows
+
+
+def verdict_line(result: ValidationResult) -> str:
+    """One line: how many attempted instances passed, and how many were not attempted."""
+    s = result.summary()
+    line = f"{s['n_passed']}/{s['attempted']} attempted instances passed"
+    if result.only_present or s["not_attempted"]:
+        line += f" ({s['not_attempted']} of {s['instances']} not attempted)"
+    if not s["attempted"]:
+        line += "; nothing was attempted"
+    return line
 
 
 # ----------------------------------------------------------------------------- terminal
@@ -110,7 +147,13 @@ def rich_table(result: ValidationResult, *, failures_only: bool = False) -> Tabl
     for r in result.instances:
         if failures_only and r.passed:
             continue
-        verdict = "[green]pass[/]" if r.passed else "[bold red]FAIL[/]"
+        verdict = (
+            "[dim]not attempted[/]"
+            if not r.attempted
+            else "[green]pass[/]"
+            if r.passed
+            else "[bold red]FAIL[/]"
+        )
         t.add_row(
             r.id,
             r.family,
@@ -127,25 +170,18 @@ def rich_summary(result: ValidationResult) -> Table:
     """Per-family counts and the overall verdict."""
     from rich.table import Table
 
-    s = result.summary()
     verdict = "[green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
     t = Table(
-        title=f"Summary: {s['n_passed']}/{s['instances']} passed, {verdict} "
+        title=f"Summary: {verdict_line(result)}, {verdict} "
         f"(rtol {result.rtol:g}, feasibility {result.feas_rtol:g} x max(S, 1) shares, "
         f"{result.seconds:.2f} s)",
         title_justify="left",
         pad_edge=False,
     )
-    for col, just in (
-        ("family", "left"),
-        ("instances", "right"),
-        ("passed", "right"),
-        ("failed", "right"),
-        ("worst passing rel. gap", "right"),
-    ):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
-    for fam, n, p, f, w in _by_family(result):
-        t.add_row(fam, str(n), str(p), f"[red]{f}[/]" if f else "0", w)
+    for col in COVERAGE_COLUMNS:
+        t.add_column(col, justify="left" if col == "family" else "right")
+    for fam, n, a, p, f, na, cov, w in family_rows(result):
+        t.add_row(fam, str(n), str(a), str(p), f"[red]{f}[/]" if f else "0", str(na), cov, w)
     return t
 
 
@@ -181,23 +217,26 @@ def markdown_table(
 
 
 def render_markdown(result: ValidationResult) -> str:
-    """The validation report as Markdown: verdict, per-family summary, failures, every instance."""
-    s = result.summary()
+    """The validation report as Markdown: verdict, coverage by family, failures, every instance."""
     out = [
         "# Reference-suite validation\n\n",
         f"- schedules: `{result.source}`\n- suite: `{result.suite}`\n"
         f"- tolerances: objective rtol {result.rtol:g}; feasibility {result.feas_rtol:g} x max(S, 1) shares\n"
-        f"- verdict: **{'PASS' if result.passed else 'FAIL'}** — {s['n_passed']}/{s['instances']} "
-        f"instances passed ({result.seconds:.2f} s)\n",
+        f"- verdict: **{'PASS' if result.passed else 'FAIL'}** — {verdict_line(result)} "
+        f"({result.seconds:.2f} s)\n",
     ]
+    if result.families is not None:
+        out.append(f"- families: {', '.join(result.families)}\n")
+    if result.only_present:
+        out.append("- missing schedules count as not attempted (`--only-present`)\n")
     if result.unexpected:
         out.append(f"- ignored files matching no instance: {', '.join(result.unexpected)}\n")
-    out.append("\n## By family\n\n")
+    out.append("\n## Coverage by family\n\n")
     out.append(
         markdown_table(
-            _by_family(result),
-            ["family", "instances", "passed", "failed", "worst passing rel. gap"],
-            align=["l", "r", "r", "r", "r"],
+            family_rows(result),
+            list(COVERAGE_COLUMNS),
+            align=["l"] + ["r"] * (len(COVERAGE_COLUMNS) - 1),
         )
     )
     fails = result.failures()
@@ -262,7 +301,6 @@ def _status_class(status: str) -> str:
 
 def render_html(result: ValidationResult) -> str:
     """A self-contained HTML report (inline CSS, no scripts)."""
-    s = result.summary()
     verdict = "PASS" if result.passed else "FAIL"
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -270,7 +308,7 @@ def render_html(result: ValidationResult) -> str:
         f"<title>execopt suite validation: {verdict}</title><style>{_CSS}</style></head><body>",
         "<h1>Reference-suite validation</h1>",
         f"<p class='verdict {_status_class('pass' if result.passed else 'fail')}'>{verdict}: "
-        f"{s['n_passed']}/{s['instances']} instances passed</p>",
+        f"{_h(verdict_line(result))}</p>",
         "<ul>",
         f"<li>schedules: <code>{_h(result.source)}</code></li>",
         f"<li>suite: <code>{_h(result.suite)}</code></li>",
@@ -280,16 +318,18 @@ def render_html(result: ValidationResult) -> str:
     ]
     if result.unexpected:
         parts.append(f"<li>ignored files: {_h(', '.join(result.unexpected))}</li>")
-    parts.append("</ul><h2>By family</h2><table><tr>")
-    parts += [
-        f"<th>{c}</th>"
-        for c in ("family", "instances", "passed", "failed", "worst passing rel. gap")
-    ]
+    if result.families is not None:
+        parts.append(f"<li>families: {_h(', '.join(result.families))}</li>")
+    if result.only_present:
+        parts.append("<li>missing schedules count as not attempted (--only-present)</li>")
+    parts.append("</ul><h2>Coverage by family</h2><table><tr>")
+    parts += [f"<th>{_h(c)}</th>" for c in COVERAGE_COLUMNS]
     parts.append("</tr>")
-    for fam, n, p, f, w in _by_family(result):
+    for fam, n, a, p, f, na, cov, w in family_rows(result):
         parts.append(
-            f"<tr><td>{_h(fam)}</td><td class='r'>{n}</td><td class='r'>{p}</td>"
-            f"<td class='r {'fail' if f else ''}'>{f}</td><td class='r'>{_h(w)}</td></tr>"
+            f"<tr><td>{_h(fam)}</td><td class='r'>{n}</td><td class='r'>{a}</td>"
+            f"<td class='r'>{p}</td><td class='r {'fail' if f else ''}'>{f}</td>"
+            f"<td class='r'>{na}</td><td class='r'>{_h(cov)}</td><td class='r'>{_h(w)}</td></tr>"
         )
     parts.append("</table>")
     fails = result.failures()
@@ -333,7 +373,7 @@ def render_html(result: ValidationResult) -> str:
             f"<td class='r'>{_h(_num(r.rel_gap, '.2g'))}</td>",
             f"<td class='r'>{_h(_num(r.gap_bps, '.2g'))}</td>",
             f"<td class='r'>{'-' if r.seconds is None else f'{1e3 * r.seconds:.3g} ms'}</td>",
-            f"<td class='{_status_class(r.verdict)}'>{r.verdict}</td>",
+            f"<td class='{_status_class(r.verdict if r.attempted else 'n/a')}'>{r.verdict}</td>",
         ]
         parts.append(f"<tr class='{'' if r.passed else 'failed'}'>{''.join(cells)}</tr>")
     parts.append(
@@ -359,6 +399,7 @@ def write_report(result: ValidationResult, path: Path) -> Path:
         text = render_markdown(result)
     else:
         raise InputError(f"report file {path} must end in .html or .md.")
+    path.parent.mkdir(parents=True, exist_ok=True)
     return write_text(path, text)
 
 

@@ -108,6 +108,14 @@ _cache: OrderedDict[tuple[Any, ...], _Compiled] = OrderedDict()
 _NO_CACHE = "no-cache"
 
 
+def _alternatives(method: str, problem: ExecutionProblem) -> str:
+    """What to try instead of ``method`` (never the method that just failed)."""
+    others = [m for m in ("clarabel", "scs") if m != method]
+    exact = "method='exact' (it covers this problem)" if problem.separable else None
+    tries = ([exact] if exact else []) + [f"method='{m}'" for m in others]
+    return "try " + " or ".join(tries)
+
+
 def clear_cache() -> None:
     """Forget every compiled problem (the next solve rebuilds)."""
     _cache.clear()
@@ -466,7 +474,7 @@ def _run(
                 f"{method} reports the problem infeasible ({raw}): no schedule meets every constraint; "
                 "loosen the VaR limit or the caps."
             )
-        raise SolverError(f"{method} returned status {raw!r}; try method='clarabel' or 'exact'.")
+        raise SolverError(f"{method} returned status {raw!r}; {_alternatives(method, problem)}.")
     stats = comp.problem.solver_stats
     compile_time = float(getattr(comp.problem, "_compilation_time", 0.0) or 0.0)
     solve_time = (
@@ -575,8 +583,8 @@ def solve_conic(problem: ExecutionProblem, method: str, *, warm_start: bool = Fa
         )
         warnings.warn(
             f"{method} stopped with status {run.raw!r} (N = {N}); the schedule was repaired to "
-            f"feasibility and certified: {gap}. For an exact answer use method='exact' (separable "
-            "problems) or 'clarabel'.",
+            f"feasibility and certified: {gap}. For a tighter answer: "
+            f"{_alternatives(method, problem)}.",
             ConvergenceWarning,
             stacklevel=3,
         )

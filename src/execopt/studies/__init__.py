@@ -21,6 +21,9 @@ module                         what
 :mod:`.basket_cases`           basket instances for the reference suite, two-solver cross-check
 :mod:`.many_orders`            many independent orders solved in parallel on Dask
 :mod:`.parallel`               Dask client management
+:mod:`.suite`                  the reference suite: catalogue, harness, checks, validation
+:mod:`.qp_adapter`             a QP-only suite adapter written from ``FORMAT.md`` alone
+:mod:`.leaderboard`            external QP solvers through the adapter and ``execopt validate``
 =============================  =================================================================
 """
 

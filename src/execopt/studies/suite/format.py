@@ -7,68 +7,29 @@ KKT certificate. The files are compact JSON (no indentation; floats written with
 precision, so a value read back is bit-for-bit the value written; integral values may be written
 as integers), encoded in ASCII, one object per file, ending with a newline.
 
-Instance schema (version 1)
----------------------------
-::
+The normative specification is ``FORMAT.md`` (with ``instance.schema.json``), shipped in
+``spec/`` and exported beside the instances: the objective and constraints of every family in
+mathematical notation, units, the fields, the schedule files and the tolerances. This module
+reads and writes that format.
 
-    {
-      "id":            "qi-frog-n390-caps",        # file name without ".json"; [a-z0-9-] only
-      "version":       1,                          # format version
-      "family":        "quadratic-intraday",       # generator family (execopt.studies.suite.generate)
-      "description":   "...",                      # one line for a person
-      "tags":          ["quadratic", "intraday", "cap:per-period", ...],
-      "price":         31.45,                      # reference price, dollars per share (for bps)
-      "shares":        29000,                      # S, shares (>= 0)
-      "periods":       390,                        # N (>= 1)
-      "impact":        {"model": "quadratic", "a": A, "b": B}
-                     | {"model": "power", "gamma": G, "delta": D, "basis": "per_share"}
-                     | {"model": "piecewise", "slopes": SL, "widths": W},
-      "cap":           null | u | [u_0, ..., u_{N-1}],   # per-period cap, shares (null: none)
-      "risk_aversion": k,                          # >= 0, dollars^-1
-      "volatility":    sigma | [sigma_0, ...],     # dollars per share per period (>= 0)
-      "infeasible":    false,                      # true: no schedule exists (e.g. S > sum of caps)
-      "optimum":       null | {"objective": f*, "schedule": x* | [x*_0, ...], "lam": lam | null,
-                               "certified_by": ["exact", "clarabel", "scs"]},
-      "crosscheck":    null | {"clarabel": f, "scs": f, ...},
-      "crosscheck_rtol": null | 1e-06,             # tolerance the cross-checks met (see below)
-      "certificate":   null | {...}                # Certificate.as_dict() of x*; NaN/inf -> null
-    }
+* Version 2 (this execopt's suite): adds ``family`` (the objective family), ``group`` (the
+  generator category, v1's ``family``), ``cone`` (the smallest problem class a solver needs),
+  and, in ``optimum``, the multiplier ``lam`` (always a number), ``unique``, ``pair_curvature``
+  and ``hessian_bound`` (the facts the schedule and KKT checks need), plus the resolved default
+  ``tolerances``.
+* Version 1 stays readable: :func:`read_instance` upgrades a v1 dictionary in memory (the family
+  and cone are derived from the problem, ``lam`` from the stored certificate where the optimum
+  has none, and the curvature facts are computed from the stored optimum when the problem is
+  built), so a v1 export validates with the v2 checks.
 
-Conventions:
-
-* Units: shares for ``shares``, ``cap``, ``schedule`` and piecewise ``widths``; dollars for
-  objectives; ``a`` dollars per share, ``b`` dollars per share squared; ``gamma`` dollars per
-  share^(1+delta) on the per-share basis (``c_t(x) = gamma_t x^(1+delta_t)``); piecewise
-  ``slopes`` dollars per share (level price minus mid for a book walk).
-* Every per-period quantity (``a``, ``b``, ``gamma``, ``delta``, ``cap``, ``volatility``,
-  ``schedule``) is either a scalar, meaning the same value in every period, or a list of length
-  ``N``. Piecewise ``slopes``/``widths`` are ``[K]`` (one book shared by every period) or
-  ``[N][K]``; widths are finite, slopes non-decreasing within a period.
-* ``certified_by`` names the method that produced the stored schedule first (``exact``:
-  water-filling; ``clarabel`` for mean-variance instances, which water-filling does not cover),
-  followed by every independent solver whose objective agreed with it within
-  ``|f - f*| <= crosscheck_rtol * |f*| + CROSSCHECK_ATOL_NOTIONAL * shares * price``.
-  ``crosscheck`` records the objective each cross-checking solver reached (after
-  clip-to-feasible), including any that stopped above the optimum (not in ``certified_by``); no
-  solver reached a lower objective. ``clarabel-direct`` is Clarabel called on a sparse QP without cvxpy (used for
-  N above :data:`~execopt.studies.suite.generate.CVXPY_MAX_N`, where cvxpy's compilation needs
-  dense memory).
-* ``certificate`` is :meth:`execopt.Certificate.as_dict` of the stored schedule with NaN and
-  infinities written as ``null`` (e.g. ``lower_bound: null``: no bound applies).
-* ``infeasible: true`` instances have ``optimum``, ``crosscheck`` and ``certificate`` null; building
-  an :class:`~execopt.ExecutionProblem` from them raises :class:`~execopt.errors.InfeasibleError`.
-  A solver is expected to report them as infeasible (write ``infeasible`` on the first line of
-  ``<id>.csv``, or no file).
-* v1 has no VaR limits.
-
-``MANIFEST.json`` (indented, keys sorted)::
-
-    {"version": 1, "format": 1, "count": 120, "seed": ..., "generator": {...versions...},
-     "tolerances": {...}, "files": {"<id>.json": "<sha256 hex>", ...}}
+``MANIFEST.json`` (indented, keys sorted) lists every instance file and every document with its
+SHA-256: ``{"version": 2, "format": 2, "count": 110, "seed": ..., "generator": {...},
+"families": {...}, "groups": {...}, "tolerances": {...}, "files": {"<id>.json": "<sha256>", ...},
+"documents": {"FORMAT.md": "<sha256>", "instance.schema.json": "<sha256>"}}``.
 
 Schedules a solver writes back (read by :func:`execopt.problem.schedule_file.read_schedule_csv`):
 one CSV per instance, ``<id>.csv``, header ``shares`` (or ``period,shares``), then ``N`` rows,
-shares written with full precision (``repr``).
+shares written with full precision (``repr``); or a first line ``infeasible``.
 """
 
 from __future__ import annotations
@@ -89,16 +50,19 @@ from numpy.typing import NDArray
 from execopt._atomic import check_output_dir, write_bytes, write_text
 from execopt.errors import DataError, InfeasibleError, InputError
 from execopt.impact.base import ImpactModel, model_from_dict
-from execopt.problem.execution_problem import ExecutionProblem
+from execopt.problem.execution_problem import DEFAULT_VAR_Z, ExecutionProblem
 
 __all__ = [
     "CROSSCHECK_ATOL_NOTIONAL",
+    "DOCUMENTS",
     "FORMAT_VERSION",
     "ID_PATTERN",
     "MANIFEST",
+    "READABLE_VERSIONS",
     "SUITE_VERSION",
     "Instance",
     "check_instance",
+    "compact_value",
     "dumps_instance",
     "export_suite",
     "impact_from_dict",
@@ -109,18 +73,25 @@ __all__ = [
     "read_instance",
     "read_manifest",
     "sha256_file",
+    "spec_dir",
     "to_json_value",
+    "upgrade_v1",
     "verify_manifest",
+    "write_documents",
     "write_instance",
     "write_manifest",
 ]
 
 FloatArray = NDArray[np.float64]
 
-#: Version of the instance format described in the module docstring.
-FORMAT_VERSION = 1
-#: The suite version shipped with the package (``data/v1``).
-SUITE_VERSION = 1
+#: Version of the instance format written by this execopt (``FORMAT.md``).
+FORMAT_VERSION = 2
+#: Instance format versions this execopt reads (v1 is upgraded in memory, see the docstring).
+READABLE_VERSIONS = (1, 2)
+#: The suite version shipped with the package by default (``data/v2``; ``data/v1`` stays).
+SUITE_VERSION = 2
+#: The specification documents exported beside the instances (sources in ``spec/``).
+DOCUMENTS = ("FORMAT.md", "instance.schema.json")
 #: Name of the checksum file in a suite folder.
 MANIFEST = "MANIFEST.json"
 #: Instance ids: lower-case letters, digits and dashes (they become file names).
@@ -179,6 +150,22 @@ def to_json_value(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} to a suite file")
 
 
+def compact_value(v: Any) -> Any:
+    """A per-period array whose entries are all equal becomes a scalar (``[N][K]`` rows all equal
+    become one row ``[K]``), as the format allows; None stays None.
+    """
+    if v is None:
+        return None
+    arr = np.asarray(v, dtype=np.float64)
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.ndim == 1 and arr.size > 0 and np.all(arr == arr[0]):
+        return float(arr[0])
+    if arr.ndim == 2 and np.all(arr == arr[:1]):
+        return arr[0]
+    return arr
+
+
 def dumps_instance(data: Mapping[str, Any]) -> bytes:
     """The exact bytes of an instance file: compact, ASCII, ``repr`` floats, trailing newline."""
     text = json.dumps(
@@ -229,11 +216,18 @@ def check_instance(data: Mapping[str, Any], where: str = "instance") -> None:
     iid = data["id"]
     if not isinstance(iid, str) or not ID_PATTERN.match(iid):
         raise DataError(f"{where}: id {iid!r} must match {ID_PATTERN.pattern}.")
-    if data["version"] != FORMAT_VERSION:
+    if data["version"] not in READABLE_VERSIONS:
         raise DataError(
-            f"{where}: format version {data['version']!r}; this execopt reads version "
-            f"{FORMAT_VERSION}: upgrade execopt or export the matching suite."
+            f"{where}: format version {data['version']!r}; this execopt reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}: upgrade execopt or export the matching "
+            "suite."
         )
+    if data["version"] >= 2:
+        for key in ("family", "group", "cone"):
+            if not isinstance(data.get(key), str):
+                raise DataError(
+                    f"{where}: {key!r} must be a string (format version 2, see FORMAT.md)."
+                )
     N = data["periods"]
     if not isinstance(N, int) or isinstance(N, bool) or N < 1:
         raise DataError(f"{where}: 'periods' must be an integer >= 1, got {N!r}.")
@@ -283,6 +277,17 @@ def check_instance(data: Mapping[str, Any], where: str = "instance") -> None:
     if not _is_num(opt["objective"]):
         raise DataError(f"{where}: optimum.objective must be a number.")
     _per_period("optimum.schedule", opt["schedule"], N, where)
+    if data["version"] >= 2:
+        if not _is_num(opt.get("lam")) or not isinstance(opt.get("unique"), bool):
+            raise DataError(
+                f"{where}: optimum.lam must be a number and optimum.unique true or false "
+                "(format version 2)."
+            )
+        for key in ("pair_curvature", "hessian_bound"):
+            if opt.get(key) is not None and not _is_num(opt[key]):
+                raise DataError(f"{where}: optimum.{key} must be a number or null.")
+        if opt["unique"] and not _is_num(opt.get("pair_curvature")):
+            raise DataError(f"{where}: a unique optimum needs optimum.pair_curvature.")
 
 
 # ----------------------------------------------------------------------------- problems
@@ -325,6 +330,8 @@ def problem_from_instance(data: Mapping[str, Any]) -> ExecutionProblem:
             cap=None if data["cap"] is None else _arr(data["cap"]),  # type: ignore[arg-type]
             risk_aversion=float(data["risk_aversion"]),
             volatility=_arr(data["volatility"]),
+            var_limit=None if data.get("var_limit") is None else float(data["var_limit"]),
+            var_z=float(data["var_z"]) if data.get("var_z") is not None else DEFAULT_VAR_Z,
         )
     except InfeasibleError as exc:
         raise InfeasibleError(f"instance {where}: {exc}") from None
@@ -352,7 +359,31 @@ def read_instance(path: Path) -> dict[str, Any]:
     check_instance(data, where=str(path))
     if f"{data['id']}.json" != path.name:
         raise DataError(f"{path}: the file name does not match the id {data['id']!r}.")
-    return dict(data)
+    return upgrade_v1(data) if data["version"] == 1 else dict(data)
+
+
+def upgrade_v1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A version-1 instance dictionary in the version-2 layout (in memory; the file is not
+    touched): v1's ``family`` becomes ``group``, ``family`` and ``cone`` are derived from the
+    problem, and ``optimum.lam`` is taken from the stored certificate when the optimum has none.
+    The curvature facts (``unique``, ``pair_curvature``, ``hessian_bound``) need the problem:
+    :func:`load_instance` computes them from the stored optimum.
+    """
+    from execopt.studies.suite.families import cone_of, family_of
+
+    out = dict(data)
+    out["group"] = data.get("family", "")
+    out["family"] = family_of(out)
+    out["cone"] = cone_of(out)
+    opt = data.get("optimum")
+    if isinstance(opt, Mapping):
+        o = dict(opt)
+        if o.get("lam") is None:
+            cert = data.get("certificate") or {}
+            o["lam"] = cert.get("lam")
+        out["optimum"] = o
+    out.setdefault("tolerances", None)
+    return out
 
 
 def load_instance(path: Path) -> tuple[ExecutionProblem | None, dict[str, Any]]:
@@ -368,7 +399,19 @@ def load_instance(path: Path) -> tuple[ExecutionProblem | None, dict[str, Any]]:
     data = read_instance(path)
     if data["infeasible"]:
         return None, data
-    return problem_from_instance(data), data
+    problem = problem_from_instance(data)
+    opt = data["optimum"]
+    if "unique" not in opt:  # a version-1 file: the facts its checks need, from its optimum
+        from execopt.studies.suite.checks import curvature_facts
+
+        x = np.broadcast_to(np.asarray(opt["schedule"], dtype=np.float64), (problem.periods,))
+        facts = curvature_facts(problem, x)
+        opt.update(
+            unique=facts.unique,
+            pair_curvature=facts.pair_curvature,
+            hessian_bound=facts.hessian_bound,
+        )
+    return problem, data
 
 
 # ----------------------------------------------------------------------------- suites
@@ -390,7 +433,22 @@ class Instance:
 
     @property
     def family(self) -> str:
+        """The objective family (``FORMAT.md``): quadratic, power, piecewise, mean-variance."""
         return str(self.data.get("family", ""))
+
+    @property
+    def group(self) -> str:
+        """The generator group (stress category): large, badly-scaled, degenerate, ..."""
+        return str(self.data.get("group", ""))
+
+    @property
+    def cone(self) -> str:
+        """The smallest problem class a solver needs: lp, qp, socp or power."""
+        return str(self.data.get("cone", ""))
+
+    @property
+    def version(self) -> int:
+        return int(self.data["version"])
 
     @property
     def tags(self) -> list[str]:
@@ -418,6 +476,18 @@ class Instance:
         """The certified optimal objective, dollars (None when infeasible)."""
         opt = self.data["optimum"]
         return None if opt is None else float(opt["objective"])
+
+    @property
+    def lam(self) -> float | None:
+        """The stored multiplier of ``sum x = S``, dollars per share (None when infeasible)."""
+        opt = self.data["optimum"]
+        return None if opt is None or opt.get("lam") is None else float(opt["lam"])
+
+    @property
+    def unique(self) -> bool:
+        """The optimum is unique (strictly convex on the free periods): schedules are compared."""
+        opt = self.data["optimum"]
+        return bool(opt is not None and opt.get("unique"))
 
     @property
     def schedule(self) -> FloatArray | None:
@@ -463,11 +533,29 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def spec_dir() -> Path:
+    """The source folder of the specification documents (``execopt/studies/suite/spec``)."""
+    return Path(str(resources.files("execopt.studies.suite") / "spec"))
+
+
+def write_documents(folder: Path) -> list[Path]:
+    """Copy the specification documents (:data:`DOCUMENTS`) into a suite folder (atomically)."""
+    src = spec_dir()
+    return [write_bytes(Path(folder) / name, (src / name).read_bytes()) for name in DOCUMENTS]
+
+
+def _instance_files(folder: Path) -> list[Path]:
+    return [p for p in sorted(Path(folder).glob("*.json")) if p.name not in (MANIFEST, *DOCUMENTS)]
+
+
 def write_manifest(folder: Path, meta: Mapping[str, Any]) -> Path:
-    """Write ``MANIFEST.json`` for every ``*.json`` instance in ``folder`` (with ``meta`` keys)."""
+    """Write ``MANIFEST.json`` for every instance and document in ``folder`` (with ``meta``)."""
     folder = Path(folder)
-    files = {p.name: sha256_file(p) for p in sorted(folder.glob("*.json")) if p.name != MANIFEST}
+    files = {p.name: sha256_file(p) for p in _instance_files(folder)}
+    docs = {n: sha256_file(folder / n) for n in DOCUMENTS if (folder / n).is_file()}
     doc = {**to_json_value(dict(meta)), "count": len(files), "files": files}
+    if docs:
+        doc["documents"] = docs
     text = json.dumps(doc, indent=1, sort_keys=True, allow_nan=False) + "\n"
     return write_text(folder / MANIFEST, text, encoding="ascii")
 
@@ -500,16 +588,14 @@ def verify_manifest(folder: Path) -> list[str]:
     folder = Path(folder)
     doc = read_manifest(folder)
     problems: list[str] = []
-    listed: dict[str, str] = doc["files"]
+    listed: dict[str, str] = {**doc["files"], **doc.get("documents", {})}
     for name, digest in sorted(listed.items()):
         p = folder / name
         if not p.is_file():
             problems.append(f"{name}: listed in {MANIFEST} but missing")
         elif sha256_file(p) != digest:
             problems.append(f"{name}: checksum differs from {MANIFEST} (file modified?)")
-    extra = sorted(
-        p.name for p in folder.glob("*.json") if p.name not in listed and p.name != MANIFEST
-    )
+    extra = sorted(p.name for p in _instance_files(folder) if p.name not in listed)
     problems += [f"{n}: not listed in {MANIFEST}" for n in extra]
     return problems
 
@@ -575,7 +661,8 @@ def load_suite(
 
 
 def export_suite(dest: Path, *, version: int = SUITE_VERSION) -> list[Path]:
-    """Copy the packaged suite ``version`` (instances and manifest) into ``dest``.
+    """Copy the packaged suite ``version`` (instances, ``FORMAT.md``, ``instance.schema.json``
+    (version 2 on) and the manifest) into ``dest``, each file atomically.
 
     Returns the written paths. The copy is verified against the manifest.
 
@@ -594,7 +681,8 @@ def export_suite(dest: Path, *, version: int = SUITE_VERSION) -> list[Path]:
         )
     check_output_dir(dest)
     written = []
-    names = [*sorted(read_manifest(src)["files"]), MANIFEST]
+    man = read_manifest(src)
+    names = [*sorted(man["files"]), *sorted(man.get("documents", {})), MANIFEST]
     # the manifest goes first and comes back last: an interrupted export has none, and a
     # folder without a manifest is refused by `execopt validate`
     (dest / MANIFEST).unlink(missing_ok=True)

@@ -8,7 +8,7 @@ instance counts as ``n/a``, not as a failure:
 * the method refuses the problem class (``exact`` on mean-variance instances:
   NotSupportedError; ``osqp`` on power cones: ConvexityError);
 * the instance is beyond the method's size limit: cvxpy back-ends above
-  :data:`~execopt.studies.suite.generate.CVXPY_MAX_N` periods, SLSQP above
+  :data:`~execopt.studies.suite.harness.CVXPY_MAX_N` periods, SLSQP above
   :data:`SLSQP_MAX_N`, differential evolution above :data:`DE_MAX_N` (run with a short time limit).
 
 Instances marked infeasible are left out: :class:`~execopt.ExecutionProblem` refuses them before
@@ -26,7 +26,7 @@ import numpy as np
 from execopt.errors import ConvexityError, NotSupportedError
 from execopt.solvers.api import solve
 from execopt.studies.suite.format import Instance, load_suite
-from execopt.studies.suite.generate import CVXPY_MAX_N
+from execopt.studies.suite.harness import CVXPY_MAX_N
 from execopt.studies.suite.validate import (
     DEFAULT_RTOL,
     InstanceResult,
@@ -130,7 +130,10 @@ def self_validation_runs(
     """Run each method on the suite (or its fast subset); one row per method and instance.
 
     Columns: ``method, id, family, periods, status`` (``pass``/``fail``/``n/a``), ``reason``
-    (the failed checks, or why n/a), ``rel_gap``, ``gap_bps``, ``max_violation``, ``seconds``.
+    (the failed checks, or why n/a), ``rel_gap``, ``gap_bps``, ``max_violation``,
+    ``schedule_error`` (shares from the unique optimum, where it is unique), ``seconds``. The
+    verdict of a conic answer rests on its schedule and KKT conditions too, not only its
+    objective.
     ``progress=True`` prints one line per run to stderr.
     """
     import pandas as pd
@@ -172,6 +175,7 @@ def self_validation_runs(
                     rel_gap=r.rel_gap,
                     gap_bps=r.gap_bps,
                     max_violation=r.max_violation,
+                    schedule_error=r.schedule_error,
                     seconds=r.seconds,
                 )
             )
@@ -200,6 +204,7 @@ def _row(method: str, inst: Instance, status: str, reason: str, **numbers: Any) 
         "rel_gap": numbers.get("rel_gap"),
         "gap_bps": numbers.get("gap_bps"),
         "max_violation": numbers.get("max_violation"),
+        "schedule_error": numbers.get("schedule_error"),
         "seconds": numbers.get("seconds"),
     }
 

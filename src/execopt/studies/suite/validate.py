@@ -1,30 +1,41 @@
 """Validate a production solver against the reference suite: schedule files or a Python callable.
 
-Each instance gets a list of checks, each ``pass``, ``fail``, ``n/a`` or ``info``:
+Each instance gets a list of checks, each ``pass``, ``fail``, ``n/a`` or ``info``; the tolerance
+rules are :mod:`execopt.studies.suite.checks` (stated for readers of the JSON in ``FORMAT.md``):
 
 ``presence``
     a schedule exists (``<id>.csv``, or a callable's return value). For an instance marked
     infeasible the *absence* of a schedule is correct: no file, a file whose first line contains
     ``infeasible``, a callable raising :class:`~execopt.errors.InfeasibleError` or returning None;
-    any schedule fails (check ``infeasibility``).
+    any schedule fails. With ``only_present=True`` a missing schedule means *not attempted*: the
+    instance is reported in the coverage but neither passes nor fails (write ``infeasible`` to
+    claim an infeasible instance).
 ``format``
     the file reads: a ``shares`` header (or ``period,shares``), ``N`` numeric, finite rows; a
     failure names the file and the line.
 ``feasibility``
     ``|sum x - S|``, negative entries and cap excesses (piecewise books: the visible depth) are
-    within ``feas_rtol * max(S, 1)`` shares (default :data:`FEAS_RTOL`, the certificate's own).
+    within ``tau_feas = feas_rtol * max(S, 1)`` shares. The same tolerance decides the cost: the
+    objective, schedule and KKT checks see ``x`` with every entry within ``tau_feas`` of a bound
+    moved onto it.
 ``objective``
-    the objective is within ``rtol`` of the certified optimum:
     ``f(x) - f* <= rtol |f*| + GAP_ATOL_NOTIONAL * price * max(S, 1)``; the gap is reported in
     dollars, relative, and in basis points of the notional ``S * price``.
+``schedule``
+    where the optimum is unique, ``max_t |x_t - x*_t| <= tau_x`` (derived from the objective
+    tolerance and the stiffest pair curvature, at most 1e-4 of S); ``n/a`` otherwise.
 ``kkt``
-    (``info``) the KKT residuals of :func:`execopt.certify`: the multiplier ``lam`` that best
-    explains the schedule, stationarity, complementarity and the certified bound gap. They explain
-    a failure; the verdict rests on presence, format, feasibility and the objective gap.
+    with the stored multiplier ``lam*``: no period trades more than ``tau_kkt`` shares above, or
+    leaves more than ``tau_kkt`` untraded below, the marginal price (the KKT conditions with the
+    stored dual; it is the check that stops a non-optimal vertex where the optimum is not unique).
+``certificate``
+    (``info``) the residuals of :func:`execopt.certify` on the schedule: its own best multiplier,
+    stationarity, complementarity and the certified bound gap.
 ``time``
     (callables only) the call returned within ``timeout`` seconds.
 
-An instance passes when none of its checks fails; the suite passes when every instance does.
+An attempted instance passes when none of its checks fails; the validation passes when at least
+one instance was attempted and every attempted instance passed.
 """
 
 from __future__ import annotations
@@ -44,7 +55,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt.errors import InfeasibleError, InputError
-from execopt.problem.certificate import FEAS_ATOL_REL, certify
+from execopt.problem.certificate import certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.schedule_file import (
     ScheduleFile,
@@ -52,12 +63,16 @@ from execopt.problem.schedule_file import (
     read_schedule_csv,
     write_schedule_csv,
 )
+from execopt.studies.suite import checks as rules
+from execopt.studies.suite.checks import DEFAULT_RTOL, FEAS_RTOL, GAP_ATOL_NOTIONAL, Tolerances
+from execopt.studies.suite.families import FAMILIES
 from execopt.studies.suite.format import Instance, load_suite, problem_from_instance
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
+    "CHECKS",
     "DEFAULT_RTOL",
     "FEAS_RTOL",
     "GAP_ATOL_NOTIONAL",
@@ -69,6 +84,7 @@ __all__ = [
     "as_problem",
     "evaluate",
     "read_schedule_csv",
+    "select_families",
     "validate_callable",
     "validate_schedules",
     "write_schedule_csv",
@@ -77,15 +93,17 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 Status = Literal["pass", "fail", "n/a", "info"]
 
-#: Default relative objective gap a schedule may leave to the certified optimum.
-DEFAULT_RTOL = 1e-6
-#: Default feasibility tolerance, relative to ``max(S, 1)`` shares (the certificate's).
-FEAS_RTOL = FEAS_ATOL_REL
-#: Absolute part of the objective tolerance, as a fraction of ``price * max(S, 1)`` dollars
-#: (1e-10 of the notional, 1e-6 bp): it only matters when the optimum is (near) zero.
-GAP_ATOL_NOTIONAL = 1e-10
 #: The check names, in report order.
-CHECKS = ("presence", "format", "feasibility", "objective", "kkt", "time")
+CHECKS = (
+    "presence",
+    "format",
+    "feasibility",
+    "objective",
+    "schedule",
+    "kkt",
+    "certificate",
+    "time",
+)
 
 
 # ----------------------------------------------------------------------------- results
@@ -115,11 +133,13 @@ class InstanceResult:
 
     Attributes
     ----------
-    id, family : str
+    id, family, group, cone : str
     periods : int
     infeasible : bool
         The instance is marked infeasible.
     checks : tuple of Check
+    attempted : bool
+        False when the schedule was missing under ``only_present`` (not attempted).
     objective, optimum, gap : float or None
         Dollars (``gap = objective - optimum``).
     rel_gap : float or None
@@ -128,8 +148,14 @@ class InstanceResult:
         ``gap`` in basis points of the notional ``S * price``.
     max_violation : float or None
         Largest primal violation, shares.
+    schedule_error : float or None
+        ``max_t |x_t - x*_t|``, shares (unique optima only).
+    misallocation : float or None
+        The KKT check's largest misallocation with the stored multiplier, shares.
+    tolerances : dict or None
+        The resolved tolerances (:class:`~execopt.studies.suite.checks.Tolerances`).
     lam, stationarity, complementarity, bound_gap : float or None
-        From :func:`execopt.certify`.
+        From :func:`execopt.certify` (information).
     seconds : float or None
         Wall time of the call (callables only).
     source : str
@@ -141,12 +167,18 @@ class InstanceResult:
     periods: int
     infeasible: bool
     checks: tuple[Check, ...]
+    group: str = ""
+    cone: str = ""
+    attempted: bool = True
     objective: float | None = None
     optimum: float | None = None
     gap: float | None = None
     rel_gap: float | None = None
     gap_bps: float | None = None
     max_violation: float | None = None
+    schedule_error: float | None = None
+    misallocation: float | None = None
+    tolerances: dict[str, Any] | None = None
     lam: float | None = None
     stationarity: float | None = None
     complementarity: float | None = None
@@ -156,16 +188,42 @@ class InstanceResult:
 
     @property
     def passed(self) -> bool:
-        """True when no check failed."""
-        return all(c.status != "fail" for c in self.checks)
+        """True when the instance was attempted and no check failed."""
+        return self.attempted and all(c.status != "fail" for c in self.checks)
 
     @property
     def verdict(self) -> str:
+        """``pass``, ``fail`` or ``not attempted``."""
+        if not self.attempted:
+            return "not attempted"
         return "pass" if self.passed else "fail"
 
     @property
     def failures(self) -> list[Check]:
         return [c for c in self.checks if c.status == "fail"]
+
+    def failure_kind(self) -> str | None:
+        """What went wrong, in one word (None when it passed or was not attempted):
+        ``false-infeasible``, ``missing``, ``error``, ``timeout``, ``format``, ``infeasible-answer``
+        (a schedule for an infeasible instance), ``violation``, ``wrong-answer``.
+        """
+        if not self.attempted or self.passed:
+            return None
+        names = {c.name for c in self.failures}
+        msgs = " ".join(c.message for c in self.failures)
+        if "time" in names:
+            return "timeout"
+        if "presence" in names:
+            if "reported the instance infeasible" in msgs:
+                return "false-infeasible"
+            if self.infeasible:
+                return "infeasible-answer"
+            return "error" if "the solver failed" in msgs else "missing"
+        if "format" in names:
+            return "format"
+        if "feasibility" in names:
+            return "violation"
+        return "wrong-answer"
 
     def check(self, name: str) -> Check | None:
         """The check called ``name`` (None if it was not run)."""
@@ -175,9 +233,13 @@ class InstanceResult:
         return {
             "id": self.id,
             "family": self.family,
+            "group": self.group,
+            "cone": self.cone,
             "periods": self.periods,
             "infeasible": self.infeasible,
+            "attempted": self.attempted,
             "verdict": self.verdict,
+            "failure_kind": self.failure_kind(),
             "checks": [c.as_dict() for c in self.checks],
             "objective": _f(self.objective),
             "optimum": _f(self.optimum),
@@ -185,6 +247,11 @@ class InstanceResult:
             "rel_gap": _f(self.rel_gap),
             "gap_bps": _f(self.gap_bps),
             "max_violation": _f(self.max_violation),
+            "schedule_error": _f(self.schedule_error),
+            "misallocation": _f(self.misallocation),
+            "tolerances": None
+            if self.tolerances is None
+            else {k: _f(v) for k, v in self.tolerances.items()},
             "lam": _f(self.lam),
             "stationarity": _f(self.stationarity),
             "complementarity": _f(self.complementarity),
@@ -201,7 +268,7 @@ class ValidationResult:
     Attributes
     ----------
     instances : tuple of InstanceResult
-        In suite order.
+        In suite order (only the selected families).
     suite : str
         The suite folder used.
     source : str
@@ -212,6 +279,10 @@ class ValidationResult:
         Schedule files that match no instance (ignored).
     seconds : float
         Wall time of the whole validation.
+    only_present : bool
+        Missing schedules counted as not attempted.
+    families : tuple of str or None
+        The families selected (None: all).
     """
 
     instances: tuple[InstanceResult, ...]
@@ -222,22 +293,37 @@ class ValidationResult:
     unexpected: tuple[str, ...] = ()
     seconds: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    only_present: bool = False
+    families: tuple[str, ...] | None = None
+
+    @property
+    def attempted(self) -> list[InstanceResult]:
+        return [r for r in self.instances if r.attempted]
 
     @property
     def passed(self) -> bool:
-        """True when every instance passed."""
-        return all(r.passed for r in self.instances)
+        """True when at least one instance was attempted and every attempted one passed."""
+        att = self.attempted
+        return bool(att) and all(r.passed for r in att)
 
     @property
     def n_passed(self) -> int:
         return sum(r.passed for r in self.instances)
 
     @property
+    def n_attempted(self) -> int:
+        return len(self.attempted)
+
+    @property
     def n_failed(self) -> int:
-        return len(self.instances) - self.n_passed
+        return self.n_attempted - self.n_passed
+
+    @property
+    def n_not_attempted(self) -> int:
+        return len(self.instances) - self.n_attempted
 
     def failures(self) -> list[InstanceResult]:
-        return [r for r in self.instances if not r.passed]
+        return [r for r in self.instances if r.attempted and not r.passed]
 
     def __getitem__(self, iid: str) -> InstanceResult:
         for r in self.instances:
@@ -245,30 +331,53 @@ class ValidationResult:
                 return r
         raise KeyError(iid)
 
-    def summary(self) -> dict[str, Any]:
-        """Counts overall and per family, and the worst gaps (JSON-ready)."""
-        fam: dict[str, dict[str, Any]] = {}
-        for r in self.instances:
-            d = fam.setdefault(r.family, {"instances": 0, "passed": 0, "failed": 0})
+    def coverage(self) -> dict[str, dict[str, Any]]:
+        """Per family: instances, attempted, passed, failed, not attempted, coverage (attempted /
+        instances) and pass rate (passed / attempted).
+        """
+        out: dict[str, dict[str, Any]] = {}
+        order = {f: i for i, f in enumerate(FAMILIES)}
+        for r in sorted(self.instances, key=lambda r: order.get(r.family, len(order))):
+            d = out.setdefault(
+                r.family,
+                {"instances": 0, "attempted": 0, "passed": 0, "failed": 0, "not_attempted": 0},
+            )
             d["instances"] += 1
+            if not r.attempted:
+                d["not_attempted"] += 1
+                continue
+            d["attempted"] += 1
             d["passed" if r.passed else "failed"] += 1
-        gaps = [r.rel_gap for r in self.instances if r.rel_gap is not None]
-        bps = [r.gap_bps for r in self.instances if r.gap_bps is not None]
+        for d in out.values():
+            d["coverage"] = d["attempted"] / d["instances"] if d["instances"] else None
+            d["pass_rate"] = d["passed"] / d["attempted"] if d["attempted"] else None
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Counts overall and per family (with coverage), and the worst gaps (JSON-ready)."""
+        att = self.attempted
+        gaps = [r.rel_gap for r in att if r.rel_gap is not None]
+        bps = [r.gap_bps for r in att if r.gap_bps is not None]
         return {
             "passed": self.passed,
             "instances": len(self.instances),
+            "attempted": self.n_attempted,
+            "not_attempted": self.n_not_attempted,
             "n_passed": self.n_passed,
             "n_failed": self.n_failed,
+            "coverage": self.n_attempted / len(self.instances) if self.instances else None,
             "worst_rel_gap": max(gaps) if gaps else None,
             "worst_gap_bps": max(bps) if bps else None,
-            "by_family": fam,
+            "by_family": self.coverage(),
             "rtol": self.rtol,
             "feas_rtol": self.feas_rtol,
+            "only_present": self.only_present,
+            "families": None if self.families is None else list(self.families),
             "seconds": self.seconds,
         }
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: summary, settings and every instance's checks."""
+        """JSON-ready: summary (with coverage), settings and every instance's checks."""
         return {
             "suite": self.suite,
             "source": self.source,
@@ -287,9 +396,12 @@ class ValidationResult:
             row: dict[str, Any] = {
                 "id": r.id,
                 "family": r.family,
+                "group": r.group,
+                "cone": r.cone,
                 "periods": r.periods,
                 "infeasible": r.infeasible,
                 "verdict": r.verdict,
+                "failure_kind": r.failure_kind(),
             }
             for name in CHECKS:
                 c = r.check(name)
@@ -301,6 +413,8 @@ class ValidationResult:
                 rel_gap=r.rel_gap,
                 gap_bps=r.gap_bps,
                 max_violation=r.max_violation,
+                schedule_error=r.schedule_error,
+                misallocation=r.misallocation,
                 stationarity=r.stationarity,
                 seconds=r.seconds,
                 failures="; ".join(c.message for c in r.failures),
@@ -310,14 +424,125 @@ class ValidationResult:
 
 
 # ----------------------------------------------------------------------------- checks
-_Outcome = Literal["schedule", "missing", "infeasible", "unreadable", "error", "timeout"]
+Outcome = Literal["schedule", "missing", "infeasible", "unreadable", "error", "timeout"]
 
 
-def _feasibility(
-    iid: str, problem: ExecutionProblem, x: FloatArray, feas_rtol: float
-) -> tuple[Check, float]:
+@dataclass
+class _Run:
+    """What :func:`evaluate` accumulates: the checks so far and the numbers behind them."""
+
+    inst: Instance
+    source: str
+    checks: list[Check] = field(default_factory=list)
+    numbers: dict[str, Any] = field(default_factory=dict)
+    attempted: bool = True
+
+    def add(self, name: str, status: Status, message: str) -> Check:
+        c = Check(name, status, f"{self.inst.id}: {name}: {message}")
+        self.checks.append(c)
+        return c
+
+    def result(self, seconds: float | None) -> InstanceResult:
+        inst = self.inst
+        return InstanceResult(
+            id=inst.id,
+            family=inst.family,
+            group=inst.group,
+            cone=inst.cone,
+            periods=inst.periods,
+            infeasible=inst.infeasible,
+            checks=tuple(self.checks),
+            attempted=self.attempted,
+            optimum=inst.optimum,
+            seconds=seconds,
+            source=self.source,
+            **self.numbers,
+        )
+
+
+def _time_step(run: _Run, outcome: Outcome, seconds: float | None, timeout: float | None) -> bool:
+    """The ``time`` check (callables with a limit); True when nothing else can be checked."""
+    if timeout is None or seconds is None:
+        return False
+    if outcome == "timeout" or seconds > timeout:
+        run.add("time", "fail", f"took {seconds:.3g} s, limit {timeout:g} s.")
+        return outcome == "timeout"
+    run.add("time", "pass", f"{seconds:.3g} s <= {timeout:g} s.")
+    return False
+
+
+def _infeasible_step(run: _Run, outcome: Outcome, detail: str, only_present: bool) -> None:
+    """Presence for an instance marked infeasible: no schedule is the right answer."""
+    if outcome == "infeasible" or (outcome == "missing" and not only_present):
+        how = "reported infeasible" if outcome == "infeasible" else "no schedule"
+        run.add("presence", "pass", f"{how}, as expected for an infeasible instance.")
+    elif outcome == "missing":
+        run.attempted = False
+        run.add("presence", "n/a", "not attempted (no file; write 'infeasible' to claim it).")
+    elif outcome == "schedule":
+        run.add(
+            "presence",
+            "fail",
+            "a schedule was produced for an instance with no feasible schedule (S exceeds what "
+            "the caps or the visible depth allow); the solver should report it infeasible "
+            "('infeasible' on the first line of the CSV, or no file).",
+        )
+    elif outcome == "unreadable":
+        run.add("format", "fail", detail)
+    else:
+        run.add("presence", "fail", f"the solver failed: {detail}")
+
+
+def _presence_step(run: _Run, outcome: Outcome, detail: str, only_present: bool) -> bool:
+    """Presence for a feasible instance; True when there is a schedule to check."""
+    if outcome == "missing":
+        if only_present:
+            run.attempted = False
+            run.add("presence", "n/a", f"not attempted ({detail or 'no schedule'}).")
+        else:
+            run.add("presence", "fail", f"no schedule ({detail or 'missing'}).")
+        return False
+    if outcome == "infeasible":
+        run.add(
+            "presence",
+            "fail",
+            "the solver reported the instance infeasible, but it is feasible (certified optimum "
+            f"{run.inst.optimum:,.6g} dollars).",
+        )
+        return False
+    if outcome in ("error", "timeout"):
+        run.add("presence", "fail", f"the solver failed: {detail or outcome}")
+        return False
+    run.add("presence", "pass", "schedule found.")
+    if outcome == "unreadable":
+        run.add("format", "fail", detail)
+        return False
+    return True
+
+
+def _format_step(run: _Run, x: Any, N: int, src: str) -> FloatArray | None:
+    """A numeric, finite array of N entries (a column or row of one is accepted)."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        run.add("format", "fail", f"the schedule{src} is not numeric ({exc}).")
+        return None
+    arr = arr.reshape(-1) if arr.ndim == 2 and 1 in arr.shape else arr
+    if arr.ndim != 1 or arr.shape[0] != N:
+        got = f"{arr.shape[0]} rows" if arr.ndim == 1 else f"shape {arr.shape}"
+        run.add("format", "fail", f"{got}, expected N = {N} (one per period){src}.")
+        return None
+    if not np.all(np.isfinite(arr)):
+        bad = np.flatnonzero(~np.isfinite(arr))[:5].tolist()
+        run.add("format", "fail", f"NaN or inf in period(s) {bad}{src}.")
+        return None
+    run.add("format", "pass", f"{N} finite values.")
+    return arr
+
+
+def _feasibility_step(run: _Run, problem: ExecutionProblem, x: FloatArray, tol: float) -> bool:
+    """Sum, signs and caps (visible depth included) within ``tol`` shares; True when feasible."""
     S, u = problem.shares, problem.upper
-    tol = feas_rtol * max(S, 1.0)
     total = float(x.sum())
     sum_res = abs(total - S)
     neg = float(max(0.0, -x.min()))
@@ -343,23 +568,158 @@ def _feasibility(
             f"({int((over_v > tol).sum())} period(s) over)"
         )
     worst = max(sum_res, neg, over)
+    run.numbers["max_violation"] = worst
     if problems:
-        return (
-            Check(
-                "feasibility",
-                "fail",
-                f"{iid}: feasibility: " + "; ".join(problems) + f" (tolerance {tol:.3g} shares).",
-            ),
-            worst,
+        run.add("feasibility", "fail", "; ".join(problems) + f" (tolerance {tol:.3g} shares).")
+        return False
+    run.add("feasibility", "pass", f"max violation {worst:.3g} shares <= {tol:.3g}.")
+    return True
+
+
+def _objective_step(
+    run: _Run,
+    problem: ExecutionProblem,
+    xb: FloatArray,
+    tol: Tolerances,
+    feasible: bool,
+    rtol: float,
+) -> None:
+    """The objective gap to the certified optimum, at the schedule moved onto its bounds."""
+    inst = run.inst
+    opt = inst.optimum
+    assert opt is not None
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        obj = problem.objective(xb)
+    gap = obj - opt
+    rel = gap / abs(opt) if opt != 0 else None
+    bps = 1e4 * gap / inst.notional if inst.notional > 0 else None
+    run.numbers.update(objective=obj, gap=gap, rel_gap=rel, gap_bps=bps)
+    gap_txt = (
+        f"gap {gap:,.6g} dollars"
+        + (f", {rel:.3g} relative" if rel is not None else "")
+        + (f", {bps:.3g} bp of notional" if bps is not None else "")
+    )
+    if not feasible:
+        run.add("objective", "n/a", f"not compared (schedule infeasible); {gap_txt}.")
+    elif not math.isfinite(obj):
+        run.add("objective", "fail", f"not finite ({obj}).")
+    elif gap > tol.objective:
+        run.add(
+            "objective",
+            "fail",
+            f"{obj:,.10g} dollars exceeds the certified optimum {opt:,.10g} by more than "
+            f"rtol = {rtol:g} ({gap_txt}; tolerance {tol.objective:.3g} dollars).",
         )
-    return Check(
-        "feasibility", "pass", f"{iid}: feasibility: max violation {worst:.3g} shares <= {tol:.3g}."
-    ), worst
+    else:
+        note = (
+            " (below the certified optimum, within the feasibility tolerance)"
+            if gap < -tol.objective
+            else ""
+        )
+        run.add("objective", "pass", f"{gap_txt}{note}.")
+
+
+def _schedule_step(run: _Run, xb: FloatArray, tol: Tolerances, feasible: bool) -> None:
+    """Where the optimum is unique: the schedule itself against the stored optimum."""
+    xs = run.inst.schedule
+    if tol.schedule is None or xs is None:
+        run.add(
+            "schedule",
+            "n/a",
+            "the optimum is not unique (linear pieces, ties or free periods): schedules are not "
+            "compared; the KKT check with the stored multiplier applies.",
+        )
+        return
+    diff = np.abs(xb - xs)
+    t = int(np.argmax(diff))
+    err = float(diff[t])
+    run.numbers["schedule_error"] = err
+    S = run.inst.shares
+    rel = f" ({err / S:.3g} of S)" if S > 0 else ""
+    if not feasible:
+        run.add("schedule", "n/a", f"not compared (schedule infeasible); max |x - x*| {err:.6g}.")
+    elif err > tol.schedule:
+        run.add(
+            "schedule",
+            "fail",
+            f"period {t} trades {xb[t]:,.10g} shares, the unique optimum {xs[t]:,.10g}: off by "
+            f"{err:.6g} shares{rel}, tolerance {tol.schedule:.3g} shares.",
+        )
+    else:
+        run.add("schedule", "pass", f"max |x - x*| {err:.3g} shares{rel} <= {tol.schedule:.3g}.")
+
+
+def _kkt_step(
+    run: _Run, problem: ExecutionProblem, xb: FloatArray, tol: Tolerances, feasible: bool
+) -> None:
+    """The KKT conditions with the stored multiplier, in shares misallocated."""
+    lam = run.inst.lam
+    if lam is None or not problem.is_convex:
+        run.add("kkt", "n/a", "no stored multiplier.")
+        return
+    if not feasible:
+        run.add("kkt", "n/a", "not checked (schedule infeasible).")
+        return
+    mu = float(run.inst.data["optimum"].get("var_multiplier") or 0.0)
+    mis, t = rules.misallocation(problem, xb, lam, tol.price, var_multiplier=mu)
+    run.numbers["misallocation"] = mis
+    if mis > tol.kkt:
+        run.add(
+            "kkt",
+            "fail",
+            f"period {t} trades {xb[t]:,.10g} shares, {mis:.6g} shares away from what minimises "
+            f"its cost at the optimal marginal price lam* = {lam:.10g} $/share (within "
+            f"{tol.price:.3g} $/share): shares bought above, or left unbought below, the "
+            f"marginal price of the optimum (tolerance {tol.kkt:.3g} shares).",
+        )
+    else:
+        run.add(
+            "kkt", "pass", f"misallocation {mis:.3g} shares <= {tol.kkt:.3g} at lam* {lam:.6g}."
+        )
+
+
+def _certificate_step(run: _Run, problem: ExecutionProblem, xb: FloatArray) -> None:
+    """The certificate's own residuals (information: they explain a failure)."""
+    try:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            cert = certify(problem, xb, optimum=run.inst.optimum)
+    except InputError as exc:  # a schedule beating the stored optimum: said, not hidden
+        run.add("certificate", "info", f"not computed ({exc})")
+        return
+    run.numbers.update(
+        lam=_f(cert.lam),
+        stationarity=_f(cert.stationarity),
+        complementarity=_f(cert.complementarity),
+        bound_gap=_f(cert.bound_gap),
+    )
+    run.add(
+        "certificate",
+        "info",
+        f"lam {cert.lam:.6g}, stationarity {cert.stationarity:.3g}, complementarity "
+        f"{cert.complementarity:.3g} dollars, bound gap {cert.bound_gap:.3g} dollars.",
+    )
+
+
+def instance_tolerances(
+    inst: Instance, *, rtol: float = DEFAULT_RTOL, feas_rtol: float = FEAS_RTOL
+) -> Tolerances:
+    """The resolved tolerances of a feasible instance (:func:`.checks.tolerances`)."""
+    opt = inst.data["optimum"]
+    return rules.tolerances(
+        shares=inst.shares,
+        price=inst.price,
+        optimum=float(opt["objective"]),
+        lam=inst.lam,
+        pair_curvature=opt.get("pair_curvature") if opt.get("unique") else None,
+        hessian_bound=opt.get("hessian_bound"),
+        rtol=rtol,
+        feas_rtol=feas_rtol,
+    )
 
 
 def evaluate(
     inst: Instance,
-    outcome: _Outcome,
+    outcome: Outcome,
     x: Any = None,
     *,
     rtol: float = DEFAULT_RTOL,
@@ -368,8 +728,12 @@ def evaluate(
     seconds: float | None = None,
     timeout: float | None = None,
     source: str = "",
+    only_present: bool = False,
 ) -> InstanceResult:
     """Check one instance's outcome: a schedule, a missing one, an infeasibility claim, an error.
+
+    The steps, in order (each adds its check; a step that fails stops those that need it):
+    time, presence, format, feasibility, objective, schedule, kkt, certificate.
 
     Parameters
     ----------
@@ -385,184 +749,71 @@ def evaluate(
         Wall time of the call and the limit (callables).
     source : str
         Where the schedule came from (for the report).
+    only_present : bool
+        A missing schedule is *not attempted* rather than a failure.
     """
-    iid = inst.id
-    src = f" ({source})" if source else ""
-    base: dict[str, Any] = {
-        "id": iid,
-        "family": inst.family,
-        "periods": inst.periods,
-        "infeasible": inst.infeasible,
-        "optimum": inst.optimum,
-        "seconds": seconds,
-        "source": source,
-    }
-    checks: list[Check] = []
-    if timeout is not None and seconds is not None:
-        if outcome == "timeout" or seconds > timeout:
-            checks.append(
-                Check("time", "fail", f"{iid}: time: took {seconds:.3g} s, limit {timeout:g} s.")
-            )
-            if outcome == "timeout":
-                return InstanceResult(checks=tuple(checks), **base)
-        else:
-            checks.append(Check("time", "pass", f"{iid}: time: {seconds:.3g} s <= {timeout:g} s."))
-
+    run = _Run(inst, source)
+    if _time_step(run, outcome, seconds, timeout):
+        return run.result(seconds)
     if inst.infeasible:
-        if outcome in ("missing", "infeasible"):
-            how = "reported infeasible" if outcome == "infeasible" else "no schedule"
-            checks.append(
-                Check(
-                    "presence",
-                    "pass",
-                    f"{iid}: presence: {how}, as expected for an infeasible instance.",
-                )
-            )
-        elif outcome == "schedule":
-            checks.append(
-                Check(
-                    "presence",
-                    "fail",
-                    f"{iid}: presence: a schedule was produced for an instance with no feasible "
-                    "schedule (S exceeds what the caps or the visible depth allow); the solver "
-                    "should report it infeasible ('infeasible' on the first line of the CSV, or no file).",
-                )
-            )
-        else:
-            name = "format" if outcome == "unreadable" else "presence"
-            checks.append(Check(name, "fail", f"{iid}: {name}: {detail}"))
-        return InstanceResult(checks=tuple(checks), **base)
-
+        _infeasible_step(run, outcome, detail, only_present)
+        return run.result(seconds)
+    if not _presence_step(run, outcome, detail, only_present):
+        return run.result(seconds)
     problem = inst.problem
     assert problem is not None
-    if outcome == "missing":
-        checks.append(
-            Check("presence", "fail", f"{iid}: presence: no schedule ({detail or 'missing'}).")
-        )
-        return InstanceResult(checks=tuple(checks), **base)
-    if outcome == "infeasible":
-        checks.append(
-            Check(
-                "presence",
-                "fail",
-                f"{iid}: presence: the solver reported the instance infeasible, but it is feasible "
-                f"(certified optimum {inst.optimum:,.6g} dollars).",
-            )
-        )
-        return InstanceResult(checks=tuple(checks), **base)
-    if outcome == "error":
-        checks.append(Check("presence", "fail", f"{iid}: presence: the solver failed: {detail}"))
-        return InstanceResult(checks=tuple(checks), **base)
-    checks.append(Check("presence", "pass", f"{iid}: presence: schedule found."))
-    if outcome == "unreadable":
-        checks.append(Check("format", "fail", f"{iid}: format: {detail}"))
-        return InstanceResult(checks=tuple(checks), **base)
-
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        checks.append(
-            Check("format", "fail", f"{iid}: format{src}: the schedule is not numeric ({exc}).")
-        )
-        return InstanceResult(checks=tuple(checks), **base)
-    arr = arr.reshape(-1) if arr.ndim == 2 and 1 in arr.shape else arr
-    N = problem.periods
-    if arr.ndim != 1 or arr.shape[0] != N:
-        got = f"{arr.shape[0]} rows" if arr.ndim == 1 else f"shape {arr.shape}"
-        checks.append(
-            Check(
-                "format", "fail", f"{iid}: format{src}: {got}, expected N = {N} (one per period)."
-            )
-        )
-        return InstanceResult(checks=tuple(checks), **base)
-    if not np.all(np.isfinite(arr)):
-        bad = np.flatnonzero(~np.isfinite(arr))[:5].tolist()
-        checks.append(
-            Check("format", "fail", f"{iid}: format{src}: NaN or inf in period(s) {bad}.")
-        )
-        return InstanceResult(checks=tuple(checks), **base)
-    checks.append(Check("format", "pass", f"{iid}: format: {N} finite values."))
-
-    feas, worst = _feasibility(iid, problem, arr, feas_rtol)
-    checks.append(feas)
-    opt = inst.optimum
-    assert opt is not None
-    # any schedule from anywhere: a book walk past its depth costs inf, a power law's marginal at
-    # 0 may be inf; the certificate reports those values, NumPy need not warn about them
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        cert = certify(problem, arr, optimum=opt)
-    obj = cert.objective
-    gap = obj - opt
-    rel = gap / abs(opt) if opt != 0 else None
-    bps = 1e4 * gap / inst.notional if inst.notional > 0 else None
-    tol = rtol * abs(opt) + GAP_ATOL_NOTIONAL * inst.price * max(inst.shares, 1.0)
-    gap_txt = (
-        f"gap {gap:,.6g} dollars"
-        + (f", {rel:.3g} relative" if rel is not None else "")
-        + (f", {bps:.3g} bp of notional" if bps is not None else "")
-    )
-    if feas.status == "fail":
-        checks.append(
-            Check(
-                "objective",
-                "n/a",
-                f"{iid}: objective: not compared (schedule infeasible); {gap_txt}.",
-            )
-        )
-    elif not math.isfinite(obj):
-        checks.append(Check("objective", "fail", f"{iid}: objective: not finite ({obj})."))
-    elif gap > tol:
-        checks.append(
-            Check(
-                "objective",
-                "fail",
-                f"{iid}: objective: {obj:,.10g} dollars exceeds the certified optimum {opt:,.10g} "
-                f"by more than rtol = {rtol:g} ({gap_txt}).",
-            )
-        )
-    else:
-        note = (
-            " (below the certified optimum, within the feasibility tolerance)" if gap < -tol else ""
-        )
-        checks.append(Check("objective", "pass", f"{iid}: objective: {gap_txt}{note}."))
-    checks.append(
-        Check(
-            "kkt",
-            "info",
-            f"{iid}: kkt: lam {cert.lam:.6g}, stationarity {cert.stationarity:.3g}, "
-            f"complementarity {cert.complementarity:.3g} dollars, bound gap {cert.bound_gap:.3g} dollars.",
-        )
-    )
-    return InstanceResult(
-        checks=tuple(checks),
-        objective=obj,
-        gap=gap,
-        rel_gap=rel,
-        gap_bps=bps,
-        max_violation=worst,
-        lam=_f(cert.lam),
-        stationarity=_f(cert.stationarity),
-        complementarity=_f(cert.complementarity),
-        bound_gap=_f(cert.bound_gap),
-        **base,
-    )
+    arr = _format_step(run, x, problem.periods, f" ({source})" if source else "")
+    if arr is None:
+        return run.result(seconds)
+    tol = instance_tolerances(inst, rtol=rtol, feas_rtol=feas_rtol)
+    run.numbers["tolerances"] = tol.as_dict()
+    feasible = _feasibility_step(run, problem, arr, tol.feasibility)
+    # one tolerance decides feasibility and cost: entries within it of a bound sit on the bound
+    xb = rules.clip_within(problem, arr, tol.feasibility)
+    _objective_step(run, problem, xb, tol, feasible, rtol)
+    _schedule_step(run, xb, tol, feasible)
+    _kkt_step(run, problem, xb, tol, feasible)
+    _certificate_step(run, problem, xb)
+    return run.result(seconds)
 
 
 # ----------------------------------------------------------------------------- front ends
+def select_families(insts: Sequence[Instance], families: Sequence[str] | None) -> list[Instance]:
+    """The instances of the given families (all when None).
+
+    Raises
+    ------
+    InputError
+        Naming any family that is not one of the suite's (:data:`~.catalogue.FAMILIES`).
+    """
+    if families is None:
+        return list(insts)
+    wanted = [f.strip() for f in families if f.strip()]
+    unknown = sorted(set(wanted) - set(FAMILIES))
+    if unknown or not wanted:
+        raise InputError(
+            f"unknown famil{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown) or '(none)'}: "
+            f"choose among {', '.join(FAMILIES)} (comma-separated)."
+        )
+    return [i for i in insts if i.family in set(wanted)]
+
+
 def _suite(
-    suite: Path | Sequence[Instance] | None, ids: Sequence[str] | None
+    suite: Path | Sequence[Instance] | None,
+    ids: Sequence[str] | None,
+    families: Sequence[str] | None = None,
 ) -> tuple[list[Instance], str]:
     if suite is None or isinstance(suite, (str, Path)):
         insts = load_suite(
             None if suite is None else Path(suite), ids=None if ids is None else list(ids)
         )
         where = str(insts[0].path.parent) if insts else str(suite)
-        return insts, where
+        return select_families(insts, families), where
     insts = list(suite)
     if ids is not None:
         wanted = set(ids)
         insts = [i for i in insts if i.id in wanted]
-    return insts, str(insts[0].path.parent) if insts else ""
+    return select_families(insts, families), str(insts[0].path.parent) if insts else ""
 
 
 def validate_schedules(
@@ -572,6 +823,8 @@ def validate_schedules(
     rtol: float = DEFAULT_RTOL,
     feas_rtol: float = FEAS_RTOL,
     ids: Sequence[str] | None = None,
+    only_present: bool = False,
+    families: Sequence[str] | None = None,
 ) -> ValidationResult:
     """Validate a folder of schedule files ``<id>.csv`` against the suite.
 
@@ -585,11 +838,17 @@ def validate_schedules(
         Objective and feasibility tolerances.
     ids : sequence of str, optional
         Validate only these instances.
+    only_present : bool
+        A missing ``<id>.csv`` is *not attempted* (reported in the coverage) rather than a
+        failure; the validation passes when every attempted instance passes.
+    families : sequence of str, optional
+        Only instances of these families (``quadratic``, ``power``, ``piecewise``,
+        ``mean-variance``).
 
     Raises
     ------
     InputError
-        If ``schedules`` is not a folder.
+        If ``schedules`` is not a folder, or a family is unknown.
     DataError
         If the suite does not match its manifest.
     """
@@ -600,44 +859,29 @@ def validate_schedules(
             f"schedules folder {schedules} does not exist: give the folder holding one <id>.csv "
             "per suite instance."
         )
-    insts, where = _suite(suite, ids)
+    insts, where = _suite(suite, ids, families)
+    common: dict[str, Any] = {"rtol": rtol, "feas_rtol": feas_rtol, "only_present": only_present}
     results = []
     for inst in insts:
         path = schedules / f"{inst.id}.csv"
         if not path.is_file():
             results.append(
-                evaluate(
-                    inst,
-                    "missing",
-                    rtol=rtol,
-                    feas_rtol=feas_rtol,
-                    detail=f"no file {path.name}",
-                    source=str(path),
-                )
+                evaluate(inst, "missing", detail=f"no file {path.name}", source=str(path), **common)
             )
             continue
         try:
             sf = read_schedule_csv(path)
         except ScheduleFormatError as exc:
             results.append(
-                evaluate(
-                    inst,
-                    "unreadable",
-                    rtol=rtol,
-                    feas_rtol=feas_rtol,
-                    detail=str(exc),
-                    source=str(path),
-                )
+                evaluate(inst, "unreadable", detail=str(exc), source=str(path), **common)
             )
             continue
-        outcome: _Outcome = "infeasible" if sf.infeasible else "schedule"
-        results.append(
-            evaluate(inst, outcome, sf.shares, rtol=rtol, feas_rtol=feas_rtol, source=str(path))
-        )
+        outcome: Outcome = "infeasible" if sf.infeasible else "schedule"
+        results.append(evaluate(inst, outcome, sf.shares, source=str(path), **common))
     known = {f"{i.id}.csv" for i in insts}
     unexpected = (
         tuple(sorted(p.name for p in schedules.glob("*.csv") if p.name not in known))
-        if ids is None
+        if ids is None and families is None
         else ()
     )
     return ValidationResult(
@@ -648,6 +892,8 @@ def validate_schedules(
         feas_rtol=feas_rtol,
         unexpected=unexpected,
         seconds=perf_counter() - t0,
+        only_present=only_present,
+        families=None if families is None else tuple(families),
     )
 
 
@@ -708,6 +954,8 @@ def validate_callable(
     name: str | None = None,
     capture_warnings: bool = True,
     progress: Callable[[InstanceResult], None] | None = None,
+    only_present: bool = False,
+    families: Sequence[str] | None = None,
 ) -> ValidationResult:
     """Validate a Python solver ``f(problem) -> schedule`` on the suite, timing each call.
 
@@ -740,6 +988,11 @@ def validate_callable(
         they are counted in ``result.meta["warnings"]``.
     progress : callable, optional
         Called with each instance's result as soon as it is checked (e.g. to print progress).
+    only_present : bool
+        A None return for a feasible instance is *not attempted* rather than a failure (a
+        solver that does not take a problem class returns None for it).
+    families : sequence of str, optional
+        Only instances of these families.
 
     Examples
     --------
@@ -750,14 +1003,14 @@ def validate_callable(
     True
     """
     t_all = perf_counter()
-    insts, where = _suite(suite, ids)
+    insts, where = _suite(suite, ids, families)
     results = []
     n_warn = 0
     label = name or getattr(f, "__name__", type(f).__name__)
     for inst in insts:
         arg: Any = inst.data if inst.infeasible else inst.problem
         out: Any = None
-        outcome: _Outcome = "schedule"
+        outcome: Outcome = "schedule"
         detail = ""
         t0 = perf_counter()
         try:
@@ -790,6 +1043,7 @@ def validate_callable(
                 seconds=seconds,
                 timeout=timeout,
                 source=f"callable {label}",
+                only_present=only_present,
             )
         )
         if progress is not None:
@@ -802,4 +1056,6 @@ def validate_callable(
         feas_rtol=feas_rtol,
         seconds=perf_counter() - t_all,
         meta={"warnings": n_warn} if capture_warnings else {},
+        only_present=only_present,
+        families=None if families is None else tuple(families),
     )
