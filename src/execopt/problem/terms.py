@@ -260,6 +260,10 @@ class TransientImpact(Term):
     def gradient(self, x: FloatArray) -> FloatArray:
         return np.asarray(self.kernel.apply(x), dtype=np.float64)
 
+    def hessian(self, x: FloatArray) -> FloatArray:
+        """``K`` itself (dense; the term is quadratic)."""
+        return self.kernel.matrix(np.shape(x)[-1])
+
     def structure_key(self) -> tuple[Any, ...]:
         soe = self.kernel.exponential_sum(self.periods)
         if soe is None:
@@ -330,6 +334,10 @@ class PermanentImpact(Term):
 
     def gradient(self, x: FloatArray) -> FloatArray:
         return np.asarray(-self.gamma * x, dtype=np.float64)
+
+    def hessian(self, x: FloatArray) -> FloatArray:
+        """``-gamma I`` (the term is concave alone; see the module docstring)."""
+        return -self.gamma * np.eye(np.shape(x)[-1])
 
     def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray]:
         return np.zeros(N), np.full(N, -0.5 * self.gamma)
