@@ -175,23 +175,26 @@ class ExecutionProblem:
                 u = np.minimum(u, depth)
         elif cap is not None:
             c = _array_arg("cap", self.cap, N, what="None, a number of shares or one per period")
-            if np.isnan(c).any() or (c < 0).any():
+            lo = float(np.minimum.reduce(c, axis=None))  # NaN anywhere makes the minimum NaN
+            if not lo >= 0.0:
                 raise InputError(
                     "cap must be >= 0 and not NaN in every period (shares); use inf for no cap."
                 )
             c.flags.writeable = False
             object.__setattr__(self, "cap", c)
-            u = np.broadcast_to(c, (N,)).astype(np.float64)
+            # a length-N cap is its own (read-only, private) copy: no second copy for u
+            u = c if c.shape == (N,) else np.broadcast_to(c, (N,)).astype(np.float64)
             if not (isinstance(depth, float) and depth == math.inf):
                 u = np.minimum(u, depth)
         elif isinstance(depth, float) and depth == math.inf:
             u = np.full(N, math.inf)
         else:
             u = np.broadcast_to(np.asarray(depth, dtype=np.float64), (N,)).copy()
-        u.flags.writeable = False
+        if u.flags.writeable:
+            u.flags.writeable = False
         object.__setattr__(self, "_u", u)
         if S > 0:
-            total = float(u.sum())
+            total = float(np.add.reduce(u))
             if S > total * (1 + 1e-12):
                 raise InfeasibleError(
                     f"shares S = {S:,.6g} exceed the sum of the per-period caps {total:,.6g} over "
