@@ -832,8 +832,9 @@ class MinuteWalk:
         Minutes in the session(s).
     n_filled : int
         Minutes left out because they hold no book state of their own (the snapshot was
-        carried forward from an earlier minute, or back from a later one): counting a copied
-        book again would shrink every confidence interval for nothing.
+        carried forward from an earlier minute, or the minute is missing: see
+        :mod:`execopt.data.grid`): counting a copied book again would shrink every confidence
+        interval for nothing.
     snapshots : BookSeries
         ``book.minute_snapshots()``.
     """
@@ -870,8 +871,10 @@ def walk_minutes(
     """
     side = check_side(side)
     snaps = book.minute_snapshots()
-    ts = np.asarray(snaps.ts, dtype="datetime64[ns]")
-    if snaps.minutes is not None:
+    if snaps.grid is not None:
+        own = np.asarray(snaps.grid.observed)
+    elif snaps.minutes is not None:  # a per-minute series built by hand: its own times
+        ts = np.asarray(snaps.ts, dtype="datetime64[ns]")
         start = np.asarray(snaps.minutes, dtype="datetime64[ns]")
         own = (ts >= start) & (ts < start + np.timedelta64(60_000_000_000, "ns"))
     else:  # pragma: no cover - minute_snapshots always sets minutes
