@@ -23,6 +23,7 @@ synthetic time
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -336,6 +337,54 @@ class BookSeries:
             trades=trades if trades is not None else Trades.empty(),
             source=tuple(source),
             validation=report,
+        )
+
+    @classmethod
+    def concat(cls, books: Sequence[BookSeries]) -> BookSeries:
+        """Event-level series of one symbol that follow each other in time, as one series
+        (several days of a run: every row, trade and validation count kept).
+
+        Raises
+        ------
+        DataError
+            No series, a per-minute series, different symbols or level counts, or series that
+            overlap in time.
+        """
+        if not books:
+            raise DataError("concat needs at least one book series.")
+        parts = sorted(books, key=lambda b: int(b.ts[0].view(np.int64)) if len(b) else 0)
+        for b in parts:
+            if b.minutes is not None:
+                raise DataError("concat takes event-level series, not per-minute ones.")
+        if len({b.symbol for b in parts}) > 1 or len({b.n_levels for b in parts}) > 1:
+            raise DataError("concat needs series of one symbol with the same number of levels.")
+        for a, b in itertools.pairwise(parts):
+            if len(a) and len(b) and b.ts[0] < a.ts[-1]:
+                raise DataError(
+                    f"the series overlap in time ({a.ts[-1]} > {b.ts[0]}): concat joins "
+                    "consecutive days"
+                )
+        report = parts[0].validation
+        for b in parts[1:]:
+            report = report.merge(b.validation)
+        trades = Trades(
+            np.concatenate([np.asarray(b.trades.ts) for b in parts]),
+            np.concatenate([np.asarray(b.trades.price) for b in parts]),
+            np.concatenate([np.asarray(b.trades.size) for b in parts]),
+            np.concatenate([np.asarray(b.trades.side) for b in parts]),
+        )
+        return cls(
+            parts[0].symbol,
+            np.concatenate([np.asarray(b.ts) for b in parts]),
+            np.concatenate([b.bid_px for b in parts]),
+            np.concatenate([b.ask_px for b in parts]),
+            np.concatenate([b.bid_sz for b in parts]),
+            np.concatenate([b.ask_sz for b in parts]),
+            trades=trades,
+            source=tuple(s for b in parts for s in b.source),
+            validation=report,
+            synthetic_time=any(b.synthetic_time for b in parts),
+            allow_synthetic_time=all(b.allow_synthetic_time for b in parts),
         )
 
     def replace(self, **changes: object) -> BookSeries:

@@ -721,17 +721,16 @@ class Adaptive:
         book = state.book
         if book.status != "ok":
             return 0.0
-        curve = book.curve()
         cap_now = min(float(caps[state.t]), buf.depth_fraction * book.depth)
         mu = _adverse_drift(self.drift, state)
         if self.transient is not None or self.permanent > 0:
-            return self._decide_with_own_impact(state, curve, cap_now, a, b, caps, mu)
-        slopes = curve.slopes
+            return self._decide_with_own_impact(state, book.curve(), cap_now, a, b, caps, mu)
+        slopes, widths = book.segments()
         if mu is not None:  # the drift's per-share rate, shifted to be >= 0 (sum x is fixed)
             rate = -np.cumsum(mu[::-1])[::-1]
             rate = rate - rate.min()
             slopes, a = slopes + rate[0], a + rate[1:]
-        sol = solve_composite(slopes, curve.widths, cap_now, a, b, caps[state.t + 1 :], R)
+        sol = solve_composite(slopes, widths, cap_now, a, b, caps[state.t + 1 :], R)
         return float(sol.x_now)
 
     def _decide_with_own_impact(

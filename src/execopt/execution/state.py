@@ -98,6 +98,20 @@ class BookSnapshot:
         """``"ok"``, ``"crossed"`` or ``"empty"`` (see :func:`book_status`)."""
         return book_status(self.bid_px, self.ask_px, self.sz)
 
+    def segments(self) -> tuple[FloatArray, FloatArray]:
+        """``(slopes, widths)`` of this book's walk against its mid, as :meth:`curve` holds
+        them (absent levels: width 0 with the previous level's slope), without building and
+        validating a model: the adaptive policy's per-decision path."""
+        px, sz = self.px, self.sz
+        s = px - self.mid if self.side == "buy" else self.mid - px
+        present = sz > 0
+        if not present.all():
+            idx = np.where(present, np.arange(px.shape[0]), -1)
+            prev = np.maximum.accumulate(idx)
+            first = int(np.argmax(present)) if present.any() else 0
+            s = s[np.where(prev >= 0, prev, first)]
+        return np.asarray(s, dtype=np.float64), np.asarray(sz, dtype=np.float64)
+
     def curve(self) -> PiecewiseLinearImpact:
         """The exact walk cost of this book against its mid, as a one-period piecewise model
         (slopes ``|p_l - mid|`` dollars per share, widths the level sizes)."""
