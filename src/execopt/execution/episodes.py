@@ -294,7 +294,7 @@ def episode_row(
     dol, bps = d.dollars(), d.bps()
     bench = benchmarks(res)
     mk = markouts(res, mids, 0, horizons)
-    status = res.fills["status"]
+    status = np.asarray(res.column("status")).astype(str)
     lat = res.latency * 1e3
     grid = res.book.minute_grid() if res.book is not None else None
     row: dict[str, Any] = {
@@ -330,7 +330,7 @@ def episode_row(
         filled=res.filled,
         unfilled=res.unfilled,
         missing_periods=int((status == "missing").sum()),
-        skipped_periods=int(status.str.startswith("skipped").sum()),
+        skipped_periods=int(np.char.startswith(status, "skipped").sum()),
         latency_p50_ms=float(np.median(lat)) if lat.size else float("nan"),
         latency_max_ms=float(lat.max()) if lat.size else float("nan"),
     )

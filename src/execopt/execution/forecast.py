@@ -37,7 +37,7 @@ from execopt.data.book import BookSeries
 from execopt.data.synthetic import u_shape
 from execopt.errors import DataError, InputError
 from execopt.impact.bookwalk import Side, walk_cost
-from execopt.impact.estimation import QuadraticFit, size_grid
+from execopt.impact.estimation import quadratic_point_fit, size_grid
 from execopt.impact.profiles import ImpactProfile, fit_profile, minute_of_day
 
 __all__ = [
@@ -180,17 +180,13 @@ def fit_window(
         x = size_grid(np.array([depth0]), N_SIZES, max_size=xm)
         if x.shape[0] < 2:
             x = np.array([1.0, 2.0])
-        cost = _curve_cost(s, w, x)
-        fit = QuadraticFit(n_boot=0, time_split=None).fit(x, cost[None, :])
-        return float(fit.a_), float(fit.b_)
+        return quadratic_point_fit(x, _curve_cost(s, w, x)[None, :])
     depth = sz.sum(axis=1)
     xm = float(min(max(x_max, 2.0), max(float(np.median(depth)), 2.0)))
     x = size_grid(depth, N_SIZES, max_size=xm)
     if x.shape[0] < 2:
         x = np.array([1.0, 2.0])
-    walk = walk_cost(px, sz, mid, x, side)
-    fit = QuadraticFit(n_boot=0, time_split=None).fit(x, walk.cost)
-    return float(fit.a_), float(fit.b_)
+    return quadratic_point_fit(x, walk_cost(px, sz, mid, x, side).cost)
 
 
 _CACHE: weakref.WeakKeyDictionary[BookSeries, dict[tuple[Any, ...], Any]] = (

@@ -220,13 +220,17 @@ class GarchRegimes:
         Element ``i`` uses returns ``0..i-1`` only (a causal filter); the last element is the
         forecast for the next, unseen return. NaN returns are treated as zero moves.
         """
+        from scipy.signal import lfilter
+
         self._check_fitted()
         r = np.nan_to_num(np.asarray(returns, dtype=np.float64).ravel(), nan=0.0)
         s2 = np.empty(r.size + 1)
         s2[0] = self.long_run_vol_**2
         w, a, b = self.omega_, self.alpha_, self.beta_
-        for i in range(r.size):
-            s2[i + 1] = w + a * r[i] * r[i] + b * s2[i]
+        if r.size:
+            # s2[i + 1] = (w + a r_i r_i) + b s2[i]: a first-order linear recursion, in C
+            x = w + a * r * r
+            s2[1:] = lfilter([1.0], [1.0, -b], x, zi=[b * s2[0]])[0]
         return np.sqrt(s2)
 
     def classify(self, vol: ArrayLike) -> NDArray[np.str_]:
@@ -351,9 +355,10 @@ class RegimeDetector:
         once: :data:`FIT_CACHE_SIZE`). Without it, every ``refit_every`` periods of the order.
         """
         r = np.asarray(returns, dtype=np.float64)
-        n = int(np.isfinite(r).sum())
         if not self._fixed:
-            if n < self.warmup or not np.nanstd(r) > 0:
+            never = self._fitted_at == -(10**9)
+            # once fitted, the returns so far have varied (their spread cannot fall back to 0)
+            if never and (int(np.isfinite(r).sum()) < self.warmup or not np.nanstd(r) > 0):
                 self.history.append((t, self.warmup_regime))
                 return self.warmup_regime
             if position is None:

@@ -338,16 +338,24 @@ class SimResult:
     session: str
     info: dict[str, Any] = field(default_factory=dict)
     book: BookSeries | None = field(default=None, repr=False)
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of :attr:`fills` as a NumPy array (without pandas indexing: the TCA of
+        many episodes reads a dozen columns of every result)."""
+        if name in self._arrays:
+            return self._arrays[name]
+        return np.asarray(self.fills[name].to_numpy())
 
     @property
     def filled(self) -> float:
         """Shares filled."""
-        return float(self.fills["filled"].sum())
+        return float(np.sum(self.column("filled")))
 
     @property
     def unfilled(self) -> float:
         """Shares not filled: dropped ones plus those left at the close."""
-        return float(self.fills["dropped"].sum() + self.fills["remaining"].iloc[-1])
+        return float(np.sum(self.column("dropped")) + self.column("remaining")[-1])
 
     @property
     def fill_rate(self) -> float:
@@ -357,17 +365,17 @@ class SimResult:
     @property
     def cost(self) -> float:
         """Realised impact cost: dollars paid against each period's own mid."""
-        return float(self.fills["cost_vs_mid"].sum())
+        return float(np.sum(self.column("cost_vs_mid")))
 
     @property
     def cost_vs_arrival(self) -> float:
         """Dollars paid against the arrival mid on the filled shares."""
-        return float(self.fills["cost_vs_arrival"].sum())
+        return float(np.sum(self.column("cost_vs_arrival")))
 
     @property
     def model_cost(self) -> float:
         """Dollars charged by ``config.costs`` (fees and other modelled terms) on the fills."""
-        return float(self.fills["model_cost"].sum())
+        return float(np.sum(self.column("model_cost")))
 
     @property
     def opportunity_cost(self) -> float:
@@ -390,7 +398,7 @@ class SimResult:
     @property
     def latency(self) -> FloatArray:
         """Wall-clock seconds of every policy call."""
-        lat = self.fills["latency_s"].to_numpy(dtype=float)
+        lat = np.asarray(self.column("latency_s"), dtype=float)
         return lat[np.isfinite(lat)]
 
     @property
@@ -826,6 +834,13 @@ class _Replay:
                 "no period has a valid (two-sided, uncrossed) book: nothing to simulate."
             )
         info = dict(getattr(self.policy, "info", {}) or {})
+        arrays = {
+            k: np.asarray(v, dtype=object if k in ("status", "ts") else np.float64)
+            for k, v in self.cols.items()
+            if k != "ts"
+        }
+        for v in arrays.values():
+            v.flags.writeable = False
         return SimResult(
             policy=self.name,
             symbol=self.book.symbol,
@@ -839,4 +854,5 @@ class _Replay:
             session=self.span.label,
             info=info,
             book=self.day.book,
+            _arrays=arrays,
         )

@@ -123,7 +123,7 @@ class ShortfallDecomposition:
 
 
 def _col(res: SimResult, name: str) -> FloatArray:
-    return np.asarray(res.fills[name].to_numpy(dtype=float), dtype=np.float64)
+    return np.asarray(res.column(name), dtype=np.float64)
 
 
 def decompose(result: SimResult) -> ShortfallDecomposition:
@@ -185,7 +185,6 @@ def benchmarks(result: SimResult) -> dict[str, Any]:
         ``participation`` (filled / (market volume + filled)).
     """
     sgn = 1.0 if result.side == "buy" else -1.0
-    fills = result.fills
     f = _col(result, "filled")
     notional = _col(result, "notional")
     filled = float(f.sum())
@@ -201,7 +200,7 @@ def benchmarks(result: SimResult) -> dict[str, Any]:
     vwap = mnot / mvol if mvol > 0 else float("nan")
     total_v = mvol + filled
     vwap_own = (mnot + float(notional.sum())) / total_v if total_v > 0 else float("nan")
-    ok = fills["status"].to_numpy() != "missing"
+    ok = np.asarray(result.column("status")) != "missing"
     mm = _col(result, "market_mid")[ok]
     mm = mm[np.isfinite(mm)]
     twap = float(mm.mean()) if mm.size else float("nan")

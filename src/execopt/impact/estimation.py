@@ -70,6 +70,7 @@ __all__ = [
     "Weights",
     "fit_book",
     "make_estimator",
+    "quadratic_point_fit",
     "size_grid",
     "walk_minutes",
 ]
@@ -692,6 +693,32 @@ class QuadraticFit(_ImpactFit):
 
     def _predict_theta(self, theta: FloatArray, x: FloatArray) -> FloatArray:
         return theta[0] * x + theta[1] * x * x
+
+
+def quadratic_point_fit(
+    x: ArrayLike, cost: ArrayLike, weights: Weights = "per_share"
+) -> tuple[float, float]:
+    """The point estimate ``(a, b)`` of :class:`QuadraticFit` alone (the same least squares,
+    ``a, b >= 0``), without the diagnostics, bootstrap and out-of-sample score: for callers
+    that refit often (the adaptive policy's forecast).
+
+    Raises
+    ------
+    DataError
+        When no observable cost carries weight.
+
+    Examples
+    --------
+    >>> x = [100.0, 200.0, 400.0]
+    >>> a, b = quadratic_point_fit(x, [[0.02 * v + 1e-4 * v * v for v in x]])
+    >>> round(a, 6), round(b, 8)
+    (0.02, 0.0001)
+    """
+    data = FitData.from_arrays(x, cost, None)
+    theta = QuadraticStats(data, weights).solve(np.ones((1, data.T)))[0]
+    if not np.all(np.isfinite(theta)):
+        raise DataError("no observable cost carries weight: cannot fit a quadratic model.")
+    return float(theta[0]), float(theta[1])
 
 
 class PowerLawFit(_ImpactFit):
