@@ -135,6 +135,7 @@ def test_rows_arrival_and_parts(two_days: BookSeries) -> None:
 
 
 # ----------------------------------------------------------------------------- the study
+@pytest.mark.slow  # a study on a 2-worker Dask cluster, in its small (fast) size
 def test_identical_whatever_the_worker_count(two_days: BookSeries) -> None:
     cfg = EpisodeConfig(
         episodes=3, horizon=30, sizes=(800.0,), sides=("buy", "sell"),
@@ -150,6 +151,7 @@ def test_identical_whatever_the_worker_count(two_days: BookSeries) -> None:
     assert one.n_episodes == 2 * 3 * 2
 
 
+@pytest.mark.slow  # the risk-adjusted statistics on a fast-sized study
 def test_statistics(two_days: BookSeries) -> None:
     cfg = EpisodeConfig(
         episodes=6, horizon=30, stride=10, sizes=(2000.0,),

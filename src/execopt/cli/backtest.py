@@ -742,10 +742,15 @@ def _print_episodes(doc: dict[str, Any], study: Any) -> None:
         if d["note"]:
             out.print(Text(f"{d['date']}: {d['note']}", style="dim"))
 
+    def num(v: Any, spec: str) -> str:  # a statistic that does not exist (sd 0) is "-"
+        return "-" if v is None or v != v else fmt_float(v, spec)
+
     def pm(m: Any, sd: Any) -> str:
         return f"{fmt_float(m, ',.1f')} ± {fmt_float(sd, ',.1f')}"
 
     def ci(lo: Any, hi: Any) -> str:
+        if lo != lo or hi != hi:
+            return "-"
         return f"[{fmt_float(lo, ',.1f')}, {fmt_float(hi, ',.1f')}]"
 
     rows = []
@@ -760,7 +765,7 @@ def _print_episodes(doc: dict[str, Any], study: Any) -> None:
                 pm(r["timing_bps_mean"], r["timing_bps_sd"]),
                 "-" if s is None else fmt_float(s["mean_bps"], ",.1f"),
                 "-" if s is None else ci(s["mean_bps_lo"], s["mean_bps_hi"]),
-                "-" if s is None else fmt_float(s["sharpe"], ".2f"),
+                "-" if s is None else num(s["sharpe"], ".2f"),
                 fmt_float(r["spread_bps_mean"], ",.1f"),
                 fmt_float(r["impact_bps_mean"], ",.2f"),
                 fmt_float(r["fees_bps_mean"], ",.2f"),

@@ -10,6 +10,13 @@ True
 """
 
 from execopt.execution.composite import CompositeSolution, solve_composite
+from execopt.execution.episodes import (
+    DayContext,
+    EpisodeSpec,
+    day_contexts,
+    plan_episodes,
+    run_episode,
+)
 from execopt.execution.export import child_orders, from_result, write_orders
 from execopt.execution.metrics import compare, max_drawdown, savings_stats
 from execopt.execution.policies import (
@@ -39,10 +46,18 @@ from execopt.execution.risk import (
 )
 from execopt.execution.simulator import Event, SimConfig, SimResult, simulate, walk_fill
 from execopt.execution.state import BookSnapshot, History, MarketState
+from execopt.execution.tca import (
+    SHORTFALL_PARTS,
+    ShortfallDecomposition,
+    benchmarks,
+    decompose,
+    markouts,
+)
 
 __all__ = [
     "POLICIES",
     "POV",
+    "SHORTFALL_PARTS",
     "TWAP",
     "VWAP",
     "Adaptive",
@@ -52,6 +67,8 @@ __all__ = [
     "Buffer",
     "CircuitBreaker",
     "CompositeSolution",
+    "DayContext",
+    "EpisodeSpec",
     "Event",
     "GarchRegimes",
     "History",
@@ -62,15 +79,22 @@ __all__ = [
     "RegimeBuffers",
     "RegimeDetector",
     "SchedulePolicy",
+    "ShortfallDecomposition",
     "SimConfig",
     "SimResult",
     "StaticOptimal",
+    "benchmarks",
     "child_orders",
     "compare",
+    "day_contexts",
+    "decompose",
     "efficient_frontier",
     "from_result",
     "make_policy",
+    "markouts",
     "max_drawdown",
+    "plan_episodes",
+    "run_episode",
     "savings_stats",
     "simulate",
     "solve_composite",

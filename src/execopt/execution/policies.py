@@ -570,6 +570,10 @@ class Adaptive:
     scales the cap, limits the share of the visible depth taken, and sets the re-estimation
     interval.
 
+    An order that starts mid-day (an episode) fits its first forecast on the same day's earlier
+    minutes (``history.window``), reads the earlier days' shape at its own minutes of the day,
+    and refits the regimes on the session's clock so orders of one day share their fits.
+
     Parameters
     ----------
     reestimate_every : int
@@ -600,10 +604,6 @@ class Adaptive:
     drift : float or array (N,)
         Expected drift of the mid per period (dollars per share, price direction): its
         per-share rate (:class:`~execopt.problem.terms.Drift`) is added to every period's cost.
-
-    An order that starts mid-day (an episode) fits its first forecast on the same day's earlier
-    minutes (``history.window``), reads the earlier days' shape at its own minutes of the day,
-    and refits the regimes on the session's clock so orders of one day share their fits.
     """
 
     name = "adaptive"

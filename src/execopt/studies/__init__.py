@@ -16,6 +16,8 @@ module                         what
 :mod:`.montecarlo`             parameter uncertainty (:mod:`.uncertainty`, :mod:`.fitted`)
 :mod:`.stress`                 regimes and stress scenarios as parameter transformations
 :mod:`.stress_sim`             policies replayed in the simulator on stressed synthetic books
+:mod:`.episodes`               many parent orders per day: shortfall decomposition, savings
+                               with intervals, Sharpe/drawdown of savings, the frontier
 :mod:`.audit`                  the reference document's claims, re-derived, with verdicts
 :mod:`.parallel`               Dask client management
 =============================  =================================================================
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from execopt.studies.audit import AuditConfig, AuditResult, run_audit
     from execopt.studies.cases import build_case, u_shape, volume_caps
+    from execopt.studies.episodes import EpisodeConfig, EpisodeStudy, run_episodes
     from execopt.studies.fitted import book_distribution, profile_bootstrap
     from execopt.studies.montecarlo import MonteCarloConfig, MonteCarloResult, run_montecarlo
     from execopt.studies.parallel import ParallelConfig, dask_client, map_chunks
@@ -63,6 +66,8 @@ _LAZY: dict[str, str] = {
     "BOOK_SCENARIOS": "execopt.studies.stress_sim",
     "BookScenario": "execopt.studies.stress_sim",
     "BootstrapParameters": "execopt.studies.uncertainty",
+    "EpisodeConfig": "execopt.studies.episodes",
+    "EpisodeStudy": "execopt.studies.episodes",
     "MonteCarloConfig": "execopt.studies.montecarlo",
     "MonteCarloResult": "execopt.studies.montecarlo",
     "NormalParameters": "execopt.studies.uncertainty",
@@ -85,6 +90,7 @@ _LAZY: dict[str, str] = {
     "marginal_check": "execopt.studies.sensitivity",
     "profile_bootstrap": "execopt.studies.fitted",
     "run_audit": "execopt.studies.audit",
+    "run_episodes": "execopt.studies.episodes",
     "run_montecarlo": "execopt.studies.montecarlo",
     "run_sensitivity": "execopt.studies.sensitivity",
     "run_sim_stress": "execopt.studies.stress_sim",
@@ -115,6 +121,8 @@ __all__ = [
     "AuditResult",
     "BookScenario",
     "BootstrapParameters",
+    "EpisodeConfig",
+    "EpisodeStudy",
     "MonteCarloConfig",
     "MonteCarloResult",
     "NormalParameters",
@@ -136,6 +144,7 @@ __all__ = [
     "marginal_check",
     "profile_bootstrap",
     "run_audit",
+    "run_episodes",
     "run_montecarlo",
     "run_sensitivity",
     "run_sim_stress",
