@@ -48,7 +48,7 @@ from numpy.typing import NDArray
 
 from execopt.data.book import BookSeries
 from execopt.data.grid import DEFAULT_MAX_GAP
-from execopt.errors import InputError
+from execopt.errors import DataError, InputError
 from execopt.execution.episodes import (
     DayContext,
     EpisodeSpec,
@@ -350,7 +350,7 @@ def run_episodes(
     t0 = perf_counter()
     try:
         snaps = book.minute_snapshots(max_gap=config.max_gap)
-    except Exception:
+    except DataError:  # no book state in the regular session: the data's own span
         snaps = book.minute_snapshots(session=None, max_gap=config.max_gap)
     grid = snaps.minute_grid()
     specs, days = plan_episodes(
