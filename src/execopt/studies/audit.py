@@ -411,6 +411,9 @@ def _strategy_rows(study: Any, what: str) -> list[dict[str, Any]]:
     parts = []
     for label in ("adaptive", "static"):
         v = sv.loc[label]
+        if float(v["mean_bps"]) == 0.0 and not float(v["sd_bps"]) > 0:
+            parts.append(f"{label}: the same orders as TWAP on every episode (no saving)")
+            continue
         parts.append(
             f"{label}: saving {v['mean_bps']:+.2f} bp per order [95 % CI {v['mean_bps_lo']:+.2f}, "
             f"{v['mean_bps_hi']:+.2f}], Sharpe of the saving {v['sharpe']:.2f} "
