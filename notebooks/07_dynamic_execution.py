@@ -101,10 +101,10 @@ display(fig)
 # %%
 fig = figures.risk_frontier(study.frontier)
 save_figure(fig, "risk_frontier", output_dir)
-display(fig)
-save_table(
+_ = save_table(
     study.frontier, "frontier", output_dir, shown=human(study.frontier.drop(columns=["label"]))
 )
+display(fig)
 
 # %%
 fig = figures.saving_intervals(tca)
