@@ -229,3 +229,16 @@ def test_an_early_close_day() -> None:
     )  # fmt: skip
     assert st.span["days"][0]["end"] == "13:00" and st.span["uncovered"][0]["minutes"] == 180
     assert st.rows["start_index"].max() == 150
+
+
+def test_too_few_independent_hours_give_no_interval() -> None:
+    """60 one-hour orders in a 138-minute morning overlap almost entirely: one block of start
+    times, so no interval (not a zero-width one)."""
+    book = synthetic_book("FROG", seed=5, periods=138, events_per_minute=6)
+    st = run_episodes(
+        book, EpisodeConfig(episodes=60, horizon=60, policies=("twap", "oracle"), n_boot=50),
+        ParallelConfig(workers=1),
+    )  # fmt: skip
+    r = st.savings.loc["oracle"]
+    assert r["blocks"] < 4 and np.isnan(r["mean_bps_lo"]) and np.isnan(r["p"])
+    assert np.isfinite(r["mean_bps"]) and np.isnan(st.pairs["ci_lo"]).all()

@@ -772,7 +772,7 @@ def _print_episodes(doc: dict[str, Any], study: Any) -> None:
                 fmt_float(r["opportunity_bps_mean"], ",.2f"),
                 "-" if s is None else ci(s["sharpe_lo"], s["sharpe_hi"]),
                 "-" if s is None else fmt_float(s["max_drawdown_usd"], ",.0f"),
-                "-" if s is None else fmt_float(s["p"], ".3f"),
+                "-" if s is None else num(s["p"], ".3f"),
                 f"{100 * r['fill_rate_mean']:.1f}",
             ]
         )
@@ -806,7 +806,9 @@ def _print_episodes(doc: dict[str, Any], study: Any) -> None:
             "timing + fees + opportunity; cost: spread + impact, paid against each minute's "
             "mid (what the planners minimise); save: TWAP's IS minus the policy's on the same "
             "episodes (> 0: cheaper), its 95 % interval from a block bootstrap over start times "
-            f"(blocks of {int(sv['block'].iloc[0]) if len(sv) else 1} overlapping starts)"
+            f"(blocks of {int(sv['block'].iloc[0]) if len(sv) else 1} overlapping starts, "
+            f"{float(sv['blocks'].iloc[0]) if len(sv) else 0:.1f} independent blocks; under 4 "
+            "give no interval)"
             + (", days resampled in the JSON" if days > 1 else "")
             + "; --wide adds the Sharpe ratio of the saving (mean / sd per episode) and the "
             "maximum drawdown of the cumulative saving, with intervals. The oracle sees its "

@@ -22,7 +22,10 @@ row per episode and policy:
 independent draws. Intervals resample *blocks* of consecutive start times (a circular block
 bootstrap over the day's start times, block length the number of starts whose windows overlap,
 ``ceil(H / stride)``, every size and side of a start kept together), and, when the run has two
-or more days, whole *days* (a cluster bootstrap), reported side by side. Paired tests give the
+or more days, whole *days* (a cluster bootstrap), reported side by side. With fewer than
+:data:`MIN_BLOCKS` independent blocks (a short day: 60 one-hour orders in a 138-minute
+morning overlap almost entirely) no interval over start times is given (NaN): the data hold
+too few independent hours to say how much the mean would vary. Paired tests give the
 block-bootstrap p-value, the naive paired t-test (labelled: it assumes independent episodes) and,
 with three or more days, a t-test on the days' mean differences.
 
@@ -78,6 +81,10 @@ FloatArray = NDArray[np.float64]
 ORACLE_LABEL = "oracle (impact-only bound)"
 #: Confidence level of every interval.
 CI_LEVEL = 0.95
+#: Fewest independent blocks (start times / block length) an interval over start times needs:
+#: with fewer, resampled blocks mostly repeat the sample itself (with one block every replicate is
+#: the sample in another order, a zero-width "interval"), so no interval is given.
+MIN_BLOCKS = 4.0
 #: Paired differences of shortfall below this many basis points are rounding (two policies that
 #: sent the same orders), counted as exact ties.
 TIE_ATOL_BPS = 1e-9
@@ -469,7 +476,12 @@ def summarise(
     day = meta["day"].to_numpy()
     rng = np.random.default_rng(np.random.SeedSequence(config.seed))
     block = _block_length(rows, config.horizon)
-    reps = block_bootstrap_indices(group.astype(np.intp), block, config.n_boot, rng)
+    n_blocks = (int(group.max()) + 1) / block if group.size else 0.0
+    reps = (
+        block_bootstrap_indices(group.astype(np.intp), block, config.n_boot, rng)
+        if n_blocks >= MIN_BLOCKS
+        else []
+    )
     day_ids = np.unique(day)
     day_rows = [np.flatnonzero(day == d) for d in day_ids]
     day_reps: list[NDArray[np.intp]] = []
@@ -478,6 +490,7 @@ def summarise(
             pick = rng.integers(0, day_ids.size, day_ids.size)
             day_reps.append(np.concatenate([day_rows[i] for i in pick]))
     savings = _savings(wide_bps, wide_usd, labels, reps, day_reps, block)
+    savings["blocks"] = n_blocks
     pairs = _pairs(wide_bps, labels, reps, day)
     frontier = _frontier(summary, config)
     return summary, savings, pairs, frontier
