@@ -49,6 +49,7 @@ rows is refused with exit code 2.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -176,6 +177,15 @@ def register(subparsers: Any) -> None:
         help="simulated transient impact, $ per share filled, half-life 5 min (default 0)",
     )
     s.add_argument(
+        "--propagator",
+        type=Path,
+        metavar="FIT.json",
+        default=None,
+        help="own impact from the 'propagator' section of a fit file (execopt fit --propagator): "
+        "the simulated book responds to the order's fills with its transient kernel and "
+        "permanent gamma, and the static and adaptive policies plan with them",
+    )
+    s.add_argument(
         "--fee",
         type=_args.number(unit="$ per share"),
         default=0.0,
@@ -289,6 +299,63 @@ def register(subparsers: Any) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _OwnImpact:
+    """The order's own impact read from a fit file's propagator section (``--propagator``)."""
+
+    kernel: Any
+    permanent: float
+    path: Path
+
+    #: The policies that plan with the kernel and gamma (the others keep their own rules).
+    planners: tuple[str, ...] = ("static", "adaptive")
+
+    def plan_options(self, name: str) -> dict[str, Any]:
+        """``make_policy`` options: the kernel and gamma for a planning policy, else none."""
+        if name in self.planners:
+            return {"transient": self.kernel, "permanent": self.permanent}
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.path),
+            "kernel": self.kernel.to_dict(),
+            "permanent": self.permanent,
+            "planned_by": list(self.planners),
+            "simulated": True,
+        }
+
+
+def _own_impact(args: argparse.Namespace) -> _OwnImpact | None:
+    """``--propagator FIT.json`` read and checked (None without it).
+
+    Raises
+    ------
+    InputError
+        ``--propagator`` beside ``--transient-impact`` or ``--permanent-impact`` (two sources
+        of the same impact), or a fit file without a propagator section.
+    """
+    from execopt.errors import InputError
+    from execopt.impact.fitjson import read_propagator
+
+    path = getattr(args, "propagator", None)
+    if path is None:
+        return None
+    if args.transient_impact or args.permanent_impact:
+        raise InputError(
+            "--propagator gives the transient and permanent impact; drop --transient-impact "
+            "and --permanent-impact (or drop --propagator to simulate those numbers instead)."
+        )
+    found = read_propagator(path)
+    if found is None:
+        raise InputError(
+            f"{path} has no 'propagator' section: fit one with execopt fit ... --propagator "
+            "--out FIT.json, or drop --propagator."
+        )
+    kernel, gamma = found
+    return _OwnImpact(kernel=kernel, permanent=float(gamma), path=Path(path))
+
+
 def _load(args: argparse.Namespace) -> tuple[BookSeries, dict[str, Any], BookSeries | None]:
     from execopt.cli.fit import PRESET_NAMES, load_book
     from execopt.data import load_book as load
@@ -377,6 +444,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.shares is None:
         raise InputError("--shares S is required (the order size, shares).")
+    own = _own_impact(args)
     t0 = perf_counter()
     book, source, previous = _load(args)
     t_read = perf_counter() - t0
@@ -385,8 +453,9 @@ def run(args: argparse.Namespace) -> int:
         overflow=args.overflow,
         at_close=args.at_close,
         lot=args.lot,
-        permanent_impact=args.permanent_impact,
+        permanent_impact=own.permanent if own else args.permanent_impact,
         transient_impact=args.transient_impact,
+        transient=own.kernel if own else None,
         costs=PerShareFee(args.fee) if args.fee else None,
         drift=args.drift,
         max_gap=args.max_gap,
@@ -399,7 +468,7 @@ def run(args: argparse.Namespace) -> int:
     progress = progress_enabled(args)
     results: dict[str, SimResult] = {}
     for name in names:
-        policy = make_policy(name, book=book)
+        policy = make_policy(name, book=book, **(own.plan_options(name) if own else {}))
         results[name] = simulate(
             book,
             policy,
@@ -420,6 +489,8 @@ def run(args: argparse.Namespace) -> int:
         with atomic_path(args.plot) as tmp:
             plot_backtest(tmp, results)
     doc = _document(args, source, results, table, t_read, t_total)
+    if own is not None:
+        doc["propagator"] = own.to_dict()
     doc["data_validation"] = validation_doc(book.validation, args.max_drop)
     if previous is not None:
         doc["history_validation"] = validation_doc(previous.validation, args.max_drop)
@@ -516,6 +587,26 @@ def _document(
     }
 
 
+def _print_own_impact(doc: dict[str, Any], out: Any) -> None:
+    """One line on the own impact of ``--propagator`` (nothing without it)."""
+    from rich.text import Text
+
+    prop = doc.get("propagator")
+    if prop is None:
+        return
+    k = {key: v for key, v in prop["kernel"].items() if key != "kernel"}
+    shown = ", ".join(
+        f"{key} {v:.4g}" if isinstance(v, float) else f"{key} {v}" for key, v in k.items()
+    )
+    out.print(
+        Text(
+            f"own impact from {prop['file']}: {prop['kernel']['kernel']} kernel ({shown}), "
+            f"permanent gamma {prop['permanent']:.4g} $/share^2; the simulated book responds to "
+            f"the fills, and {' and '.join(prop['planned_by'])} plan with them"
+        )
+    )
+
+
 def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
     from rich.text import Text
 
@@ -535,6 +626,7 @@ def _print_human(doc: dict[str, Any], results: dict[str, SimResult]) -> None:
     print_validation(doc["data_validation"])
     if "history_validation" in doc:
         print_validation(doc["history_validation"], label="history validation")
+    _print_own_impact(doc, out)
 
     def pct(v: Any) -> str:
         return fmt_float(v, "+.1f") + " %" if v == v else "-"
@@ -646,6 +738,7 @@ def _run_episodes(args: argparse.Namespace, names: list[str]) -> int:
     if sizes == (None,):
         raise InputError("give --shares S or --sizes S1,S2 for the episodes' order sizes.")
     sides = args.sides if args.sides is not None else (args.side,)
+    own = _own_impact(args)
     config = EpisodeConfig(
         episodes=args.episodes,
         horizon=args.horizon,
@@ -658,8 +751,10 @@ def _run_episodes(args: argparse.Namespace, names: list[str]) -> int:
         at_close=args.at_close,
         lot=args.lot,
         fee=args.fee,
-        permanent_impact=args.permanent_impact,
+        permanent_impact=own.permanent if own else args.permanent_impact,
         transient_impact=args.transient_impact,
+        transient=own.kernel if own else None,
+        plan_own_impact=own is not None,
         drift=args.drift,
         history=not args.no_history,
         n_boot=args.n_boot,
@@ -680,6 +775,8 @@ def _run_episodes(args: argparse.Namespace, names: list[str]) -> int:
     t_read = perf_counter() - t0
     study = run_episodes(book, config, parallel)
     doc = {"source": source, "symbol": book.symbol, **study.to_dict()}
+    if own is not None:
+        doc["propagator"] = own.to_dict()
     doc["timings"] = {**study.timings, "read": t_read}
     doc["data_validation"] = validation_doc(book.validation, args.max_drop)
     doc["oracle"] = ORACLE_NOTE
@@ -739,6 +836,7 @@ def _print_episodes(doc: dict[str, Any], study: Any) -> None:
         )
     )
     print_validation(doc["data_validation"])
+    _print_own_impact(doc, out)
     for d in doc["days"]:
         if d["note"]:
             out.print(Text(f"{d['date']}: {d['note']}", style="dim"))

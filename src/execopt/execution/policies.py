@@ -685,6 +685,8 @@ class Adaptive:
         self.fits = 0
         self.regime_log: list[str] = []
         self.info: dict[str, Any] = {"forecast": self.how}
+        if self.transient is not None or self.permanent > 0:
+            self.info["own_impact"] = "transient/permanent terms in the plan"
         if self.regimes is not None:
             self.regimes.reset()
         self._regimes_ready = False

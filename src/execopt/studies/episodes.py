@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from time import perf_counter
 from typing import Any
 
@@ -64,6 +64,7 @@ from execopt.execution.policies import POLICIES
 from execopt.execution.simulator import SimConfig
 from execopt.execution.tca import MARKOUT_HORIZONS, SHORTFALL_PARTS
 from execopt.impact.fees import PerShareFee
+from execopt.impact.transient import Kernel
 from execopt.studies.parallel import ParallelConfig, RunStats, map_chunks
 
 __all__ = [
@@ -88,6 +89,9 @@ MIN_BLOCKS = 4.0
 #: Paired differences of shortfall below this many basis points are rounding (two policies that
 #: sent the same orders), counted as exact ties.
 TIE_ATOL_BPS = 1e-9
+
+#: The policies that plan with the simulated own impact when ``plan_own_impact`` is set.
+PLANNERS = ("static", "adaptive")
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,13 @@ class EpisodeConfig:
         side of a maker/taker schedule is the one that applies.
     permanent_impact, transient_impact : float
         Simulated own impact (synthetic mode; 0 for a pure replay).
+    transient : Kernel or None
+        Simulated own transient impact with this kernel (a calibrated propagator,
+        :func:`execopt.impact.fitjson.read_propagator`); overrides ``transient_impact``.
+    plan_own_impact : bool
+        The static and adaptive policies plan with the simulated own impact (``transient`` and
+        ``permanent_impact`` as their ``transient=`` and ``permanent=``); False: they plan
+        without it and only the market responds.
     drift : float
         Simulated drift of the mid, dollars per share per minute (0 for a pure replay).
     history : bool
@@ -148,6 +159,8 @@ class EpisodeConfig:
     fee: float = 0.0
     permanent_impact: float = 0.0
     transient_impact: float = 0.0
+    transient: Kernel | None = None
+    plan_own_impact: bool = False
     drift: float = 0.0
     history: bool = True
     n_boot: int = 1000
@@ -175,6 +188,12 @@ class EpisodeConfig:
         if not math.isfinite(self.fee):
             raise InputError(f"fee must be finite (dollars per share), got {self.fee}.")
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (the kernel by its own ``to_dict``)."""
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        d["transient"] = None if self.transient is None else self.transient.to_dict()
+        return d
+
     def fast(self) -> EpisodeConfig:
         """CI-sized: a handful of episodes, 200 replicates."""
         return replace(self, episodes=min(self.episodes or 6, 6), n_boot=200)
@@ -185,8 +204,21 @@ class EpisodeConfig:
         return names + [f"ac(u={u:g})" for u in self.ac_urgencies]
 
     def policy_options(self) -> dict[str, dict[str, Any]]:
-        """Constructor options per label (the Almgren–Chriss urgencies)."""
-        return {f"ac(u={u:g})": {"policy": "ac", "urgency": float(u)} for u in self.ac_urgencies}
+        """Constructor options per label (the Almgren–Chriss urgencies; the own impact of the
+        planning policies when ``plan_own_impact``).
+        """
+        opts: dict[str, dict[str, Any]] = {
+            f"ac(u={u:g})": {"policy": "ac", "urgency": float(u)} for u in self.ac_urgencies
+        }
+        if self.plan_own_impact and (self.transient is not None or self.permanent_impact > 0):
+            for name in PLANNERS:
+                if name in self.policies:
+                    opts[name] = {
+                        "policy": name,
+                        "transient": self.transient,
+                        "permanent": self.permanent_impact,
+                    }
+        return opts
 
     def sim_config(self) -> SimConfig:
         return SimConfig(
@@ -196,6 +228,7 @@ class EpisodeConfig:
             costs=PerShareFee(self.fee) if self.fee else None,
             permanent_impact=self.permanent_impact,
             transient_impact=self.transient_impact,
+            transient=self.transient,
             drift=self.drift,
             max_gap=self.max_gap,
         )
@@ -277,7 +310,7 @@ class EpisodeStudy:
             pol[str(label)] = entry
         out = {
             "study": "episodes",
-            "config": asdict(self.config),
+            "config": self.config.to_dict(),
             "episodes": self.n_episodes,
             "span": self.span,
             "days": self.days,
