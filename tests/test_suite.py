@@ -32,6 +32,13 @@ REGEN_IDS = (
     "deg-linear-ties",
     "deg-s0-pw",
     "inf-pw-depth",
+    "tr-exp-frog-n30-cap",
+    "tr-tab-frog-n30-intraday",
+    "tr-exp-powimpact-soun-n30",
+    "tr-inf-exp-caps",
+    "bk-m2-full-h-band",
+    "bk-m2-factor-var",
+    "bk-inf-one-sided-band",
 )
 
 
