@@ -86,10 +86,11 @@ lint: $(STAMP) ## ruff check, ruff format --check, mypy, import-linter layers co
 	$(VENV)/bin/mypy src/execopt
 	$(VENV)/bin/lint-imports
 
-bench: $(STAMP) ## measure solvers on this machine; writes reports/bench/bench.json and bench.md (FAST=1: quick run into reports/_fast/bench/)
+bench: $(STAMP) ## measure solvers and 1,000 episodes on this machine; writes reports/bench/ (bench.*, episodes.*; FAST=1: quick run into reports/_fast/bench/)
 	$(PY) benchmarks/bench.py $(if $(filter 1,$(FAST)),--quick --out-dir $(FAST_DIR)/bench,)
 	$(PY) benchmarks/scs_scale.py $(if $(filter 1,$(FAST)),--instances 8,)
 	$(PY) benchmarks/bench_basket.py $(if $(filter 1,$(FAST)),--quick --out-dir $(FAST_DIR)/bench,)
+	$(PY) benchmarks/bench_episodes.py $(if $(filter 1,$(FAST)),--quick --out-dir $(FAST_DIR)/bench,)
 
 lab: $(STAMP) ## JupyterLab on notebooks/ (jupytext py:percent files open as notebooks); PORT=8888
 	$(VENV)/bin/jupyter lab notebooks/ --port=$(PORT) --no-browser $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

@@ -486,27 +486,51 @@ def section_decision_path(q: bool) -> dict[str, Any]:
                 np.concatenate([[S / s_], u / s_]),
             )
         )
-    dp_t, os_t, certified = [], [], 0
-    for (a, b, u), (P, qv, lo, hi) in zip(inst, mats, strict=True):
-        t0 = time.perf_counter()
-        sol = eo.solve(eo.ExecutionProblem(S, eo.QuadraticImpact(a, b), N, cap=u), "exact")
-        t1 = time.perf_counter()
+
+    def decide(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> eo.Solution:
+        return eo.solve(eo.ExecutionProblem(S, eo.QuadraticImpact(a, b), N, cap=u), "exact")
+
+    def osqp_direct(P: Any, qv: Any, lo: Any, hi: Any) -> None:
         solver = osqp.OSQP()
         solver.setup(P, qv, A, lo, hi, **settings)
         solver.solve()
+
+    # (1) call by call: each decision runs right after an OSQP solve (its caches cold)
+    dp_t, os_t, certified = [], [], 0
+    for (a, b, u), (P, qv, lo, hi) in zip(inst, mats, strict=True):
+        t0 = time.perf_counter()
+        sol = decide(a, b, u)
+        t1 = time.perf_counter()
+        osqp_direct(P, qv, lo, hi)
         t2 = time.perf_counter()
         dp_t.append(t1 - t0)
         os_t.append(t2 - t1)
         certified += sol.certified
+    # (2) in alternating blocks of 20 calls of each (as a timing loop runs either: caches warm)
+    bdp_t, bos_t = [], []
+    for k in range(0, reps, 20):
+        for a, b, u in inst[k : k + 20]:
+            t0 = time.perf_counter()
+            decide(a, b, u)
+            bdp_t.append(time.perf_counter() - t0)
+        for P, qv, lo, hi in mats[k : k + 20]:
+            t0 = time.perf_counter()
+            osqp_direct(P, qv, lo, hi)
+            bos_t.append(time.perf_counter() - t0)
     ratio = med(os_t) / med(dp_t)
+    block_ratio = med(bos_t) / med(bdp_t)
     return {
         "N": N,
         "repeats": reps,
         "decision_path_us": 1e6 * med(dp_t),
         "osqp_direct_us": 1e6 * med(os_t),
         "ratio": ratio,
+        "block_decision_path_us": 1e6 * med(bdp_t),
+        "block_osqp_direct_us": 1e6 * med(bos_t),
+        "block_ratio": block_ratio,
         "certified": certified,
-        "target": {"decision_path": verdict("decision_path", ratio)},
+        # met only when both orders of measurement reach the target
+        "target": {"decision_path": verdict("decision_path", min(ratio, block_ratio))},
     }
 
 
@@ -747,22 +771,40 @@ def tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
             ["measurement", "median", "repeats", "note"],
             [
                 [
-                    "QuadraticImpact + ExecutionProblem + eo.solve exact (certificate included)",
+                    "model + problem + exact solve + certificate, call by call",
                     f"{s9['decision_path_us']:.1f} us",
                     str(s9["repeats"]),
-                    f"{s9['certified']}/{s9['repeats']} certified",
+                    f"{s9['certified']}/{s9['repeats']} certified; each after an OSQP solve",
                 ],
                 [
-                    "OSQP direct, setup + solve (eps 1e-8, polished)",
+                    "OSQP direct, setup + solve (eps 1e-8, polished), call by call",
                     f"{s9['osqp_direct_us']:.1f} us",
                     str(s9["repeats"]),
                     "interleaved with the above",
                 ],
                 [
-                    "ratio OSQP direct / decision path",
+                    "  ratio, call by call",
                     f"{s9['ratio']:.1f}x",
                     "",
-                    f"target >= 20x: {s9['target']['decision_path']}",
+                    "",
+                ],
+                [
+                    "model + problem + exact solve + certificate, blocks of 20",
+                    f"{s9.get('block_decision_path_us', float('nan')):.1f} us",
+                    str(s9["repeats"]),
+                    "blocks alternate with OSQP's",
+                ],
+                [
+                    "OSQP direct, blocks of 20",
+                    f"{s9.get('block_osqp_direct_us', float('nan')):.1f} us",
+                    str(s9["repeats"]),
+                    "",
+                ],
+                [
+                    "  ratio, blocks of 20",
+                    f"{s9.get('block_ratio', float('nan')):.1f}x",
+                    "",
+                    f"target >= 20x (both ratios): {s9['target']['decision_path']}",
                 ],
             ],
         )

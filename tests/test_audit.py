@@ -56,8 +56,15 @@ def test_required_amplitude_above_the_ceiling_is_nan() -> None:
 
 
 def test_strategy_claims_are_conditional_or_not_measurable(audit: pd.DataFrame) -> None:
-    assert audit.loc["sharpe", "verdict"].startswith("holds only if")
+    # measured from episodes: a saving whose interval excludes 0 makes it conditional, else
+    # the claim cannot hold on this evidence
+    sharpe = audit.loc["sharpe"]
+    assert sharpe["verdict"].split(":")[0] in ("holds only if", "cannot hold on this evidence")
+    assert (
+        "Sharpe of the saving" in sharpe["value_rederived"] and "episodes" in sharpe["assumptions"]
+    )
     assert audit.loc["drawdown", "verdict"].startswith("not measurable here")
+    assert audit.loc["drawdown", "value"] >= 0
     assert audit.loc["fill_rate", "verdict"].split(":")[0] in ("cannot hold", "holds only if")
     assert audit.loc["latency", "verdict"] in ("holds", "cannot hold: measured above 100 ms")
     assert audit.loc["memory", "value"] > 0

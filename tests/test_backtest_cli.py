@@ -60,7 +60,7 @@ def test_human_table_files_and_breaker(capsys: pytest.CaptureFixture[str], tmp_p
         "--max-spread-bps", "1000",
     )  # fmt: skip
     assert code == 0
-    assert "oracle (foresight)" in out and "vs TWAP" in out and "latency p50 ms" in out
+    assert "oracle (bound)" in out and "vs TWAP" in out and "latency p50 ms" in out
     assert png.stat().st_size > 10_000
     rows = (orders / "orders_twap.csv").read_text().splitlines()
     assert rows[0] == "time,symbol,side,quantity" and len(rows) > 300
@@ -73,3 +73,55 @@ def test_bad_input_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "not a synthetic preset" in err
     code, _, err = _run(capsys, "backtest", "FROG", "--shares", "-5", "--policy", "twap")
     assert code == 2 and "shares" in err
+
+
+def test_episodes_json_table_and_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    base = ("backtest", "FROG", "--days", "2", "--episodes", "3", "--horizon", "45",
+            "--sizes", "1000,3000", "--sides", "buy,sell", "--workers", "1", "--n-boot", "60",
+            "--policy", "twap,static,oracle", "--ac-urgencies", "1", "--fee", "0.002")  # fmt: skip
+    code, out, err = _run(capsys, *base, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["episodes"] == 2 * 3 * 2 * 2 and len(doc["span"]["days"]) == 2
+    assert list(doc["policies"]) == ["twap", "static", "oracle", "ac(u=1)"]
+    for name, r in doc["policies"].items():
+        dec = r["shortfall_decomposition"]
+        assert list(dec["bps"]) == ["spread", "impact", "timing", "fees", "opportunity", "total"]
+        assert dec["bps"]["fees"] > 0
+        assert ("savings_vs_twap" in r) == (name != "twap")
+    assert "impact-only bound" in doc["policies"]["oracle"]["label"]
+    assert doc["policies"]["oracle"]["savings_vs_twap"]["mean_bps_days_lo"] is not None
+    assert doc["config"]["fee"] == 0.002 and "oracle" in doc
+    out_dir = tmp_path / "eps"
+    code, out, err = _run(capsys, *base, "--out", str(out_dir))
+    assert code == 0, err
+    assert "save bp" in out and "oracle (bound)" in out and "frontier" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    names = {p.name for p in out_dir.iterdir()}
+    assert {"episodes.csv", "summary.csv", "savings.csv", "pairs.csv", "frontier.csv",
+            "episodes.json", "episodes.manifest.json"} <= names  # fmt: skip
+    rows = (out_dir / "episodes.csv").read_text().splitlines()
+    assert len(rows) == 1 + 24 * 4
+
+
+def test_episode_options_need_episodes_and_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "backtest", "FROG", "--shares", "100", "--sizes", "100,200")
+    assert code == 2 and "--sizes applies to episodes" in " ".join(err.split())
+    code, _, err = _run(capsys, "backtest", "FROG", "--policy", "twap")
+    assert code == 2 and "--shares" in err
+    code, _, err = _run(capsys, "backtest", "FROG", "--episodes", "2", "--policy", "twap")
+    assert code == 2 and "--sizes" in err
+    code, _, err = _run(capsys, "backtest", "FROG", "--episodes", "2", "--shares", "100",
+                        "--horizon", "400", "--workers", "1")  # fmt: skip
+    assert code == 2 and "shorter than the horizon" in " ".join(err.split())
+    code, _, err = _run(capsys, "backtest", "FROG", "--episodes", "2", "--shares", "100",
+                        "--history", "x.csv")  # fmt: skip
+    assert code == 2 and "--history does not apply" in " ".join(err.split())
+    code, _, err = _run(capsys, "backtest", "FROG", "--episodes", "2", "--shares", "100",
+                        "--plot", "x.png")  # fmt: skip
+    assert code == 2 and "--plot" in err
+    code, _, err = _run(capsys, "backtest", "FROG", "--shares", "100", "--sides", "up")
+    assert code == 2 and "sides" in err
+    code, _, err = _run(capsys, "backtest", "x.csv.gz", "--shares", "100", "--days", "2",
+                        "--episodes", "2")  # fmt: skip
+    assert code == 2 and "--days applies to a synthetic preset" in " ".join(err.split())

@@ -80,3 +80,24 @@ def test_scs_scale_study_prints_both_models_and_restores_the_setting() -> None:
     assert [r["scale"] for r in rows] == [0.1, 0.2]
     assert all(r["certified"] == 2 and r["iterations"] > 0 for r in rows)
     assert conic.SCS_SCALE == before  # the study puts the pinned setting back
+
+
+@pytest.mark.timeout(180)
+def test_bench_episodes_quick(tmp_path: Path) -> None:
+    """``benchmarks/bench_episodes.py --quick`` prints its table and writes its files (the
+    targets are judged only by the full run)."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "COLUMNS": "120"}
+    script = REPO / "benchmarks" / "bench_episodes.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--quick", "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "wall time, s" in proc.stdout and "peak memory" in proc.stdout
+    res = json.loads((tmp_path / "episodes.json").read_text())
+    assert res["episodes"] == 40 and res["quick"] and res["peak_memory_mb"] > 0
+    assert "| wall time, s |" in (tmp_path / "episodes.md").read_text()

@@ -190,33 +190,46 @@ def test_minute_snapshots_forward_fill_and_volume() -> None:
         np.array(["B", "A", "N", "B"]),
     )
     book = _book(ts, mid=mids, trades=trades)
-    snaps = book.minute_snapshots()
+    # max_gap=None: the book is carried over any silence (the 386 quiet minutes)
+    snaps = book.minute_snapshots(max_gap=None)
     assert len(snaps) == 390
     assert snaps.minutes is not None and snaps.minutes[1] == day + 60 * sec
     np.testing.assert_allclose(snaps.mid[:4], [11.0, 11.0, 12.0, 12.0])
     assert snaps.mid[-1] == 13.0
     assert snaps.validation.forward_filled_minutes == 390 - 3
     assert any("carry the previous state forward" in n for n in snaps.validation.notes)
-    vol = book.minute_volume()
+    vol = book.minute_volume(max_gap=None)
     assert vol.shape == (390,) and vol[0] == 100 and vol[1] == 12 and vol.sum() == 112
     np.testing.assert_array_equal(snaps.minute_volume(), vol)
     assert len(snaps.trades) == 3  # the trade after the close is outside the minutes
-    r = book.minute_returns()
+    r = book.minute_returns(max_gap=None)
     assert r.shape == (389,)
     assert r[0] == 0.0 and r[1] == pytest.approx(np.log(12 / 11))
-    rv = book.realised_volatility(2)
+    rv = book.realised_volatility(2, max_gap=None)
     assert np.isnan(rv[0]) and rv[1] == pytest.approx(abs(np.log(12 / 11)))
     assert snaps.minute_snapshots() is snaps
+    # by default a silence longer than 15 minutes is missing: empty books, not carried
+    dflt = book.minute_snapshots()
+    assert dflt.grid is not None and dflt.grid.n_missing == 386
+    assert np.isnan(dflt.mid[3:389]).all() and dflt.mid[389] == 13.0
+    assert dflt.validation.missing_minutes == 386 and dflt.validation.forward_filled_minutes == 1
 
 
 def test_minute_snapshots_back_fill_and_multi_day() -> None:
     d1 = np.datetime64("2025-07-15T13:35", "ns")
     d2 = np.datetime64("2025-07-16T14:00", "ns")
     book = _book(np.array([d1, d2]), mid=np.array([10.0, 20.0]))
-    snaps = book.minute_snapshots()
-    assert len(snaps) == 2 * 390
-    assert snaps.validation.backfilled_minutes == 5  # 09:30-09:34 on day one
-    assert snaps.mid[0] == 10.0 and snaps.mid[390] == 10.0 and snaps.mid[-1] == 20.0
+    # nothing is back-filled: each day starts at its first book state; with max_gap=None the
+    # last state is carried to the close
+    snaps = book.minute_snapshots(max_gap=None)
+    assert len(snaps) == (390 - 5) + (390 - 30)
+    assert snaps.validation.backfilled_minutes == 0
+    assert snaps.validation.uncovered_minutes == 5 + 30  # 09:30-09:34 and 09:30-09:59
+    assert snaps.mid[0] == 10.0 and snaps.mid[384] == 10.0 and snaps.mid[385] == 20.0
+    assert snaps.grid is not None and snaps.grid.spans()[1]["start"] == "10:00"
+    # by default the silence after each day's single state ends the day's span after 15 min
+    dflt = book.minute_snapshots()
+    assert len(dflt) == 2 and dflt.grid is not None and dflt.grid.n_uncovered == 2 * 389
 
 
 def test_between_take_and_frame() -> None:

@@ -52,7 +52,11 @@ def test_gzip_and_folder_and_glob_concatenate_in_time_order(tmp_path: Path) -> N
         assert np.all(np.diff(got.ts.view(np.int64)) >= 0)
         np.testing.assert_array_equal(got.bid_px[: len(day1)], day1.bid_px)
         assert len(got.source) == 2
-    assert len(read_mbp10(folder, progress=True).minute_snapshots()) == 2 * 390
+    # each day's rows cover 09:30-09:35 only: the grid holds those minutes, not 2 x 390
+    snaps = read_mbp10(folder, progress=True).minute_snapshots()
+    assert len(snaps) == 2 * 5 and snaps.grid is not None
+    assert [d["minutes"] for d in snaps.grid.spans()] == [5, 5]
+    assert snaps.validation.uncovered_minutes == 2 * 385
 
 
 def test_symbol_filter(tmp_path: Path) -> None:

@@ -273,13 +273,26 @@ def test_minutes_without_their_own_book_are_left_out_and_counted() -> None:
 
     book = synthetic_book_from_impact(0.02, 1e-4, level_size=100, periods=10)  # 09:30-09:39
     fit = fit_book(book, "buy", "quadratic", np.arange(1, 6) * 100.0, n_boot=50)
-    assert fit.n_snapshots_ == 10 and fit.n_filled_minutes_ == 380
+    # the minute grid covers the ten minutes with data (the 380 after them are not covered)
+    assert fit.n_snapshots_ == 10 and fit.n_filled_minutes_ == 0
     assert fit.n_obs_ == 50
-    with pytest.raises(DataError, match="widen"):
-        fit_profile(book, "buy", "quadratic", "rolling", window=30, n_boot=0)
+    prof = fit_profile(book, "buy", "quadratic", "rolling", window=30, n_boot=0)
+    assert prof.periods == 10 and prof.minute_of_day[0] == 570
     one = fit_profile(book, "buy", "quadratic", "buckets", bucket_minutes=390, n_boot=0)
-    assert one.periods == 390 and np.unique(one.a).size == 1
-    assert one.whole_day.n_filled_minutes_ == 380
+    assert one.periods == 10 and np.unique(one.a).size == 1
+    # with the book carried over any silence the old 390-minute day comes back, its 380
+    # carried minutes left out of the fit, and a 30-minute window without any observed minute
+    # is an error that says so
+    carried = fit_profile(
+        book.minute_snapshots(max_gap=None), "buy", "quadratic", "buckets", bucket_minutes=390,
+        n_boot=0,
+    )  # fmt: skip
+    assert carried.periods == 390 and carried.whole_day.n_filled_minutes_ == 380
+    with pytest.raises(DataError, match="widen"):
+        fit_profile(
+            book.minute_snapshots(max_gap=None), "buy", "quadratic", "rolling", window=30,
+            n_boot=0,
+        )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- profiles

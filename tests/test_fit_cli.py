@@ -186,7 +186,8 @@ def test_cli_both_models_with_plot_and_file(
     assert "censored share" in text and "out-of-sample" in text
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     doc = json.loads(out.read_text())
-    assert set(doc) == {"quadratic", "power", "data_validation"}
+    assert set(doc) == {"quadratic", "power", "data_validation", "span"}
+    assert doc["span"]["days"][0]["minutes"] == 390 and doc["span"]["uncovered"] == []
     assert doc["data_validation"]["rows_dropped"] == 0
     assert doc["power"]["profile"]["method"] == "buckets"
     assert isinstance(impact_from_fit_json(out, model="power"), eo.PowerLawImpact)

@@ -190,3 +190,15 @@ def test_participation_caps_seed_rule_and_volatility() -> None:
         participation_caps(V, rate=1.5)
     with pytest.raises(InputError):
         participation_caps(V, window=2)
+
+
+def test_two_periods_solve_the_one_by_one_system() -> None:
+    """N = 2: LAPACK's banded solver refuses a 1 x 1 system; the exact solver divides."""
+    import execopt as eo
+
+    p = eo.ExecutionProblem(
+        100.0, eo.QuadraticImpact([0.01, 0.02], 1e-3), 2, risk_aversion=1e-3, volatility=0.05
+    )
+    ex = eo.solve(p, "exact")
+    cl = eo.solve(p, "clarabel")
+    assert ex.certified and ex.objective == pytest.approx(cl.objective, rel=1e-7)

@@ -107,3 +107,21 @@ def test_index(built: tuple[Path, dict[str, ReportResult]]) -> None:
     assert all(r.seconds < 90 for r in results.values()), {
         n: round(r.seconds, 1) for n, r in results.items()
     }
+
+
+def test_index_only_rewrites_a_stale_index(
+    built: tuple[Path, dict[str, ReportResult]], tmp_path: Path
+) -> None:
+    """A merge can leave ``index.html`` behind ``results.json``: ``--index-only`` repairs it
+    from what was built, running no notebook."""
+    import shutil
+
+    from execopt.reporting.build import main
+
+    out = tmp_path / "reports"
+    shutil.copytree(built[0], out)
+    (out / "index.html").write_text("<html>stale</html>")
+    assert main(["--index-only", "--data", "", "--out", str(out)]) == 0
+    page = (out / "index.html").read_text()
+    for name in EXPECTED:
+        assert f"{name}/index.html" in page

@@ -19,8 +19,10 @@ __all__ = [
     "MAX_PERIODS",
     "PLOT_SUFFIXES",
     "SEED_MAX",
+    "choice_list",
     "integer",
     "number",
+    "number_list",
     "output_dir",
     "output_file",
     "plot_file",
@@ -79,6 +81,36 @@ def integer(
         if (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
             raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
         return v
+
+    return parse
+
+
+def number_list(
+    *, minimum: float | None = None, strict: bool = False, unit: str = ""
+) -> Callable[[str], tuple[float, ...]]:
+    """A comma-separated list of numbers, each as :func:`number` checks it (``1000,5000``)."""
+    one = number(minimum=minimum, strict=strict, unit=unit)
+
+    def parse(text: str) -> tuple[float, ...]:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError(f"must be a comma-separated list, got {text!r}")
+        return tuple(one(t) for t in items)
+
+    return parse
+
+
+def choice_list(*choices: str) -> Callable[[str], tuple[str, ...]]:
+    """A comma-separated list of names from ``choices`` (``buy,sell``), each once."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        items = [t.strip().lower() for t in text.split(",") if t.strip()]
+        bad = [t for t in items if t not in choices]
+        if not items or bad:
+            raise argparse.ArgumentTypeError(
+                f"must be a comma-separated list of {', '.join(choices)}, got {text!r}"
+            )
+        return tuple(dict.fromkeys(items))
 
     return parse
 

@@ -256,6 +256,7 @@ def run(args: argparse.Namespace) -> int:
     t_fit = perf_counter() - t0 - t_read
     doc: dict[str, Any] = records[models[0]] if len(models) == 1 else dict(records)
     doc["data_validation"] = validation_doc(book.validation, args.max_drop)
+    doc["span"] = book.minute_grid().describe()
     prop = _propagator.fit(book, args) if args.propagator else None
     if prop is not None:
         doc["propagator"] = prop.summary()
@@ -276,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         _print_human(book, source, profiles, records, {}, t_read, t_fit, args.max_drop)
+        _print_span(doc["span"])
         if prop is not None:
             _propagator.print_propagator(prop, source.get("propagator"))
         _print_files(files)
@@ -323,8 +325,9 @@ def _print_human(
         out.print(
             Text(
                 f"note: {first['n_filled_minutes']} of {first['n_snapshots'] + first['n_filled_minutes']} "
-                "minutes hold no book state of their own (the data do not cover them); they are "
-                "left out of the fit, and their profile values come from neighbouring minutes.",
+                "minutes hold no book state of their own (quiet minutes carried from the one "
+                "before, or missing minutes without data); they are left out of the fit, and "
+                "their profile values come from neighbouring minutes.",
                 style="yellow",
             )
         )
@@ -403,6 +406,23 @@ def _print_human(
             )
         )
     _print_files(files)
+
+
+def _print_span(span: dict[str, Any]) -> None:
+    """Which minutes the fit and its profile cover (the minute grid)."""
+    from rich.text import Text
+
+    from execopt.cli.render import console
+
+    text = f"minutes covered: {span['label']}"
+    if span["uncovered"] or span["missing"]:
+        text += (
+            "; the whole-day fit and the per-minute profile are for these minutes only (the "
+            "fit file's profile has one value per covered minute)"
+        )
+    for u in span["uncovered"]:
+        text += f"; {u['date']} {u['span']} not covered ({u['reason']})"
+    console().print(Text(text, style="yellow" if span["uncovered"] else ""))
 
 
 def _print_files(files: dict[str, str]) -> None:

@@ -15,7 +15,11 @@ Containers
     :class:`BookSeries` (immutable, validated), :class:`Trades`, :class:`ValidationReport`.
 Synthetic books
     :func:`synthetic_book` with :data:`PRESETS` (CRWV, FROG, SOUN calibrated to published
-    statistics), :func:`synthetic_book_from_impact` (known quadratic walk cost).
+    statistics), :func:`synthetic_days` (several days as one series),
+    :func:`synthetic_book_from_impact` (known quadratic walk cost).
+Minute grid
+    :mod:`execopt.data.grid`: which minutes a book covers (observed, carried, missing) and
+    which session minutes it does not (:meth:`BookSeries.minute_grid`).
 Paths
     :func:`data_root` (``EXECOPT_DATA``), :func:`find_data_root`, :func:`frog_day_file`.
 """
@@ -33,6 +37,7 @@ from execopt.data.synthetic import (
     intraday_shape,
     synthetic_book,
     synthetic_book_from_impact,
+    synthetic_days,
 )
 from execopt.data.validation import ValidationReport, validate_book
 
@@ -59,5 +64,6 @@ __all__ = [
     "read_mbp10",
     "synthetic_book",
     "synthetic_book_from_impact",
+    "synthetic_days",
     "validate_book",
 ]

@@ -23,6 +23,7 @@ synthetic time
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,6 +31,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from execopt.data.grid import DEFAULT_MAX_GAP, MISSING, MinuteGrid, build_grid
 from execopt.data.validation import (
     Policy,
     ValidationReport,
@@ -218,6 +220,10 @@ class BookSeries:
     validation : ValidationReport
     minutes : ndarray of datetime64[ns] or None
         Set on per-minute series: the UTC start of each row's minute.
+    grid : MinuteGrid or None
+        Set on per-minute series made by :meth:`minute_snapshots`: the status of each minute
+        (observed, carried, missing; :mod:`execopt.data.grid`). A missing minute's row is an
+        empty book (NaN prices, zero sizes).
     synthetic_time : bool
         True when the timestamps were made up by the reader (see the module docstring).
     allow_synthetic_time : bool
@@ -237,6 +243,7 @@ class BookSeries:
     minutes: np.ndarray | None = None
     synthetic_time: bool = False
     allow_synthetic_time: bool = False
+    grid: MinuteGrid | None = None
 
     def __post_init__(self) -> None:
         ts = _as_ts(self.ts)
@@ -272,6 +279,10 @@ class BookSeries:
             if len(m) != n:
                 raise DataError(f"minutes has length {len(m)}, expected {n}")
             object.__setattr__(self, "minutes", readonly(m))
+            if self.grid is not None and len(self.grid) != n:
+                raise DataError(f"grid has {len(self.grid)} minutes, expected {n}")
+        elif self.grid is not None:
+            raise DataError("a grid is only set on a per-minute series (minutes=...)")
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -326,6 +337,54 @@ class BookSeries:
             trades=trades if trades is not None else Trades.empty(),
             source=tuple(source),
             validation=report,
+        )
+
+    @classmethod
+    def concat(cls, books: Sequence[BookSeries]) -> BookSeries:
+        """Event-level series of one symbol that follow each other in time, as one series
+        (several days of a run: every row, trade and validation count kept).
+
+        Raises
+        ------
+        DataError
+            No series, a per-minute series, different symbols or level counts, or series that
+            overlap in time.
+        """
+        if not books:
+            raise DataError("concat needs at least one book series.")
+        parts = sorted(books, key=lambda b: int(b.ts[0].view(np.int64)) if len(b) else 0)
+        for b in parts:
+            if b.minutes is not None:
+                raise DataError("concat takes event-level series, not per-minute ones.")
+        if len({b.symbol for b in parts}) > 1 or len({b.n_levels for b in parts}) > 1:
+            raise DataError("concat needs series of one symbol with the same number of levels.")
+        for a, b in itertools.pairwise(parts):
+            if len(a) and len(b) and b.ts[0] < a.ts[-1]:
+                raise DataError(
+                    f"the series overlap in time ({a.ts[-1]} > {b.ts[0]}): concat joins "
+                    "consecutive days"
+                )
+        report = parts[0].validation
+        for b in parts[1:]:
+            report = report.merge(b.validation)
+        trades = Trades(
+            np.concatenate([np.asarray(b.trades.ts) for b in parts]),
+            np.concatenate([np.asarray(b.trades.price) for b in parts]),
+            np.concatenate([np.asarray(b.trades.size) for b in parts]),
+            np.concatenate([np.asarray(b.trades.side) for b in parts]),
+        )
+        return cls(
+            parts[0].symbol,
+            np.concatenate([np.asarray(b.ts) for b in parts]),
+            np.concatenate([b.bid_px for b in parts]),
+            np.concatenate([b.ask_px for b in parts]),
+            np.concatenate([b.bid_sz for b in parts]),
+            np.concatenate([b.ask_sz for b in parts]),
+            trades=trades,
+            source=tuple(s for b in parts for s in b.source),
+            validation=report,
+            synthetic_time=any(b.synthetic_time for b in parts),
+            allow_synthetic_time=all(b.allow_synthetic_time for b in parts),
         )
 
     def replace(self, **changes: object) -> BookSeries:
@@ -424,6 +483,7 @@ class BookSeries:
             bid_sz=self.bid_sz[index],
             ask_sz=self.ask_sz[index],
             minutes=None if self.minutes is None else self.minutes[index],
+            grid=None if self.grid is None else self.grid.take(index),
         )
 
     def between(self, start: object, end: object) -> BookSeries:
@@ -494,10 +554,45 @@ class BookSeries:
             out, trades=trades, validation=self.validation.with_updates(notes=(note,))
         )
 
+    def minute_grid(
+        self,
+        tz: str = DEFAULT_TZ,
+        session: Session | None = DEFAULT_SESSION,
+        max_gap: int | None = DEFAULT_MAX_GAP,
+    ) -> MinuteGrid:
+        """The minutes this book covers, each observed, carried or missing.
+
+        See :mod:`execopt.data.grid`: session minutes before a day's first book state or after
+        its last (beyond ``max_gap`` minutes of silence) are left out and listed in
+        ``uncovered``; silent stretches longer than ``max_gap`` inside the data are missing.
+        A per-minute series returns its own grid (all observed when it has none).
+
+        Parameters
+        ----------
+        tz : str
+            Exchange time zone.
+        session : (str, str) or None
+            Local session, default 09:30-16:00; None: the data's own span.
+        max_gap : int or None
+            Longest silence, minutes, over which a book is carried (None: any).
+        """
+        self.require_real_time("per-minute work (minute snapshots, volumes, profiles)")
+        if self.minutes is not None:
+            if self.grid is not None:
+                return self.grid
+            return MinuteGrid.observed_minutes(np.asarray(self.minutes), tz)
+        if self.synthetic_time:
+            max_gap = None  # rows spread evenly over the session: silences are made up too
+        return build_grid(np.asarray(self.ts), tz, session, max_gap)
+
     def session_minutes(
-        self, tz: str = DEFAULT_TZ, session: Session | None = DEFAULT_SESSION
+        self,
+        tz: str = DEFAULT_TZ,
+        session: Session | None = DEFAULT_SESSION,
+        max_gap: int | None = DEFAULT_MAX_GAP,
     ) -> np.ndarray:
-        """UTC starts of every one-minute period of the session, for each day with data.
+        """UTC starts of the minutes of :meth:`minute_grid` (the session's minutes that the
+        data cover, for each day with data).
 
         With ``session=None`` the minutes span the data instead: from the minute of the first
         row to the minute of the last.  A per-minute series returns its own ``minutes``.
@@ -507,68 +602,77 @@ class BookSeries:
             return np.asarray(self.minutes)
         if len(self) == 0:
             raise DataError("the book series is empty; there are no minutes")
-        t = np.asarray(self.ts)
-        if session is None:
-            first = t[0].astype("datetime64[m]")
-            last = t[-1].astype("datetime64[m]")
-            return np.arange(first, last + 1).astype("datetime64[ns]")
-        lo, hi = (_parse_hhmm(s) for s in session)
-        if hi <= lo:
-            raise InputError(f"session close {session[1]} must be after open {session[0]}")
-        day, tod = _local_clock(t, tz)
-        inside = (tod >= lo * NS_PER_MINUTE) & (tod < hi * NS_PER_MINUTE)
-        days = np.unique(day[inside])
-        if days.size == 0:
-            raise DataError(
-                f"no book state falls inside the session {session[0]}-{session[1]} {tz} "
-                f"(data span {t[0]} .. {t[-1]} UTC); pass session=None to use the data's own "
-                "span"
-            )
-        offsets = np.arange(lo, hi).astype("timedelta64[m]").astype("timedelta64[ns]")
-        wall = (days.astype("datetime64[ns]")[:, None] + offsets[None, :]).ravel()
-        return _local_to_utc(wall, tz)
+        return np.asarray(self.minute_grid(tz, session, max_gap).minutes)
 
     def minute_snapshots(
-        self, tz: str = DEFAULT_TZ, session: Session | None = DEFAULT_SESSION
+        self,
+        tz: str = DEFAULT_TZ,
+        session: Session | None = DEFAULT_SESSION,
+        max_gap: int | None = DEFAULT_MAX_GAP,
     ) -> BookSeries:
-        """One row per minute of the session: the last book state at or before minute end.
+        """One row per minute of :meth:`minute_grid`: the last book state at or before the end
+        of the minute.
 
-        A minute without events of its own gets the previous state (forward fill); minutes
-        before the first state of the series get the first state (back fill).  Both are
-        counted in the report (``forward_filled_minutes``, ``backfilled_minutes``).  The
-        result's ``ts`` is the time of the state used and ``minutes`` the minute start; its
-        trades are those inside the minutes.  A series that already is per-minute is returned
-        unchanged.
+        A *carried* minute (no event of its own, inside the data) gets the previous state of
+        the same day, counted in the report (``forward_filled_minutes``). A *missing* minute (a
+        silence longer than ``max_gap``) gets an empty book (NaN prices, zero sizes), counted
+        as ``missing_minutes``; session minutes no data cover are not rows at all (counted as
+        ``uncovered_minutes``). Nothing is back-filled. The result's ``ts`` is the time of the
+        state used (the minute start for a missing minute), ``minutes`` the minute starts and
+        ``grid`` the statuses; its trades are those inside the minutes. A series that already is
+        per-minute is returned unchanged.
 
         Parameters
         ----------
-        tz, session
-            As in :meth:`session_minutes` (``session=None``: the data's own span).
+        tz, session, max_gap
+            As in :meth:`minute_grid` (``session=None``: the data's own span).
         """
         self.require_real_time("minute_snapshots()")
         if self.minutes is not None:
             return self
-        minutes = self.session_minutes(tz, session)
+        if len(self) == 0:
+            raise DataError("the book series is empty; there are no minutes")
+        grid = self.minute_grid(tz, session, max_gap)
+        minutes = np.asarray(grid.minutes)
         t = np.asarray(self.ts)
         ends = minutes + np.timedelta64(NS_PER_MINUTE, "ns")
         idx = np.searchsorted(t, ends, side="left") - 1
-        starts_idx = np.searchsorted(t, minutes, side="left")
-        no_event = starts_idx == idx + 1
-        before = idx < 0
-        ffill = int((no_event & ~before).sum())
-        bfill = int(before.sum())
-        idx = np.where(before, 0, idx)
-        notes = [f"minute_snapshots: {len(minutes)} minutes, last state in each minute"]
+        miss = np.asarray(grid.status == MISSING)
+        if np.any((idx < 0) & ~miss):  # pragma: no cover - the grid starts at a state
+            raise DataError("internal: a covered minute precedes the first book state")
+        idx = np.maximum(idx, 0)
+        ffill = grid.n_carried
+        n_miss = grid.n_missing
+        notes = [f"minute_snapshots: {len(minutes)} minutes ({grid.label()}), last state in each"]
         if ffill:
             notes.append(f"{ffill} minute(s) had no event and carry the previous state forward")
-        if bfill:
-            notes.append(f"{bfill} minute(s) precede the first book state and use it")
+        if n_miss:
+            notes.append(
+                f"{n_miss} minute(s) lie in silences longer than {grid.max_gap} minutes: missing "
+                "(empty books, not tradable)"
+            )
+        if grid.uncovered:
+            notes.append(
+                f"{grid.n_uncovered} session minute(s) not covered by the data: "
+                + "; ".join(f"{d} {sp} ({r})" for d, sp, _, r in grid.uncovered)
+            )
         report = self.validation.with_updates(
             forward_filled_minutes=self.validation.forward_filled_minutes + ffill,
-            backfilled_minutes=self.validation.backfilled_minutes + bfill,
+            missing_minutes=self.validation.missing_minutes + n_miss,
+            uncovered_minutes=self.validation.uncovered_minutes + grid.n_uncovered,
             notes=tuple(notes),
         )
-        # Per day blocks of minutes are disjoint, so trades in any minute:
+        bid_px, ask_px = self.bid_px[idx], self.ask_px[idx]
+        bid_sz, ask_sz = self.bid_sz[idx], self.ask_sz[idx]
+        ts_used = t[idx]
+        if n_miss:
+            bid_px, ask_px = bid_px.copy(), ask_px.copy()
+            bid_sz, ask_sz = bid_sz.copy(), ask_sz.copy()
+            bid_px[miss] = np.nan
+            ask_px[miss] = np.nan
+            bid_sz[miss] = 0.0
+            ask_sz[miss] = 0.0
+            ts_used = np.where(miss, minutes, ts_used)
         tr = self.trades
         if len(tr):
             k = np.searchsorted(minutes, np.asarray(tr.ts), side="right") - 1
@@ -578,24 +682,28 @@ class BookSeries:
             tr = tr.take(inside)
         return BookSeries(
             self.symbol,
-            t[idx],
-            self.bid_px[idx],
-            self.ask_px[idx],
-            self.bid_sz[idx],
-            self.ask_sz[idx],
+            ts_used,
+            bid_px,
+            ask_px,
+            bid_sz,
+            ask_sz,
             trades=tr,
             source=self.source,
             validation=report,
             minutes=minutes,
             synthetic_time=self.synthetic_time,
             allow_synthetic_time=self.allow_synthetic_time,
+            grid=grid,
         )
 
     def minute_volume(
-        self, tz: str = DEFAULT_TZ, session: Session | None = DEFAULT_SESSION
+        self,
+        tz: str = DEFAULT_TZ,
+        session: Session | None = DEFAULT_SESSION,
+        max_gap: int | None = DEFAULT_MAX_GAP,
     ) -> np.ndarray:
         """Traded shares per minute, aligned with :meth:`minute_snapshots` (float64)."""
-        minutes = self.session_minutes(tz, session)
+        minutes = self.session_minutes(tz, session, max_gap)
         tt = np.asarray(self.trades.ts)
         k = np.searchsorted(minutes, tt, side="right") - 1
         ok = k >= 0
@@ -605,14 +713,17 @@ class BookSeries:
         ).astype(np.float64)
 
     def minute_returns(
-        self, tz: str = DEFAULT_TZ, session: Session | None = DEFAULT_SESSION
+        self,
+        tz: str = DEFAULT_TZ,
+        session: Session | None = DEFAULT_SESSION,
+        max_gap: int | None = DEFAULT_MAX_GAP,
     ) -> np.ndarray:
         """Log mid returns between consecutive minute snapshots, length ``n_minutes - 1``.
 
         Element ``t - 1`` is ``log(mid_t / mid_{t-1})``.  Over several days the return that
-        spans the night is included; NaN where a snapshot's book is one-sided.
+        spans the night is included; NaN where a snapshot's book is one-sided or missing.
         """
-        mid = self.minute_snapshots(tz, session).mid
+        mid = self.minute_snapshots(tz, session, max_gap).mid
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.diff(np.log(mid))
 
@@ -621,6 +732,7 @@ class BookSeries:
         window: int = 30,
         tz: str = DEFAULT_TZ,
         session: Session | None = DEFAULT_SESSION,
+        max_gap: int | None = DEFAULT_MAX_GAP,
     ) -> np.ndarray:
         """Rolling realised volatility of minute log returns (not annualised).
 
@@ -630,7 +742,7 @@ class BookSeries:
         if int(window) < 1:
             raise InputError(f"window must be >= 1, got {window}")
         w = int(window)
-        r2 = self.minute_returns(tz, session) ** 2
+        r2 = self.minute_returns(tz, session, max_gap) ** 2
         out = np.full(len(r2), np.nan)
         if len(r2) >= w:
             c = np.concatenate([[0.0], np.cumsum(r2)])

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -53,6 +54,7 @@ __all__ = [
     "session_minute_starts",
     "synthetic_book",
     "synthetic_book_from_impact",
+    "synthetic_days",
 ]
 
 SeedLike = int | np.random.Generator | np.random.SeedSequence | None
@@ -394,8 +396,9 @@ def synthetic_book(
     seed : int, Generator, SeedSequence or None
         Same seed, same book (bit for bit).
     periods : int
-        Minutes from 09:30 local on ``date``; 390 is a full session.  For other values pass
-        ``session=None`` to :meth:`BookSeries.minute_snapshots` (or expect filled minutes).
+        Minutes from 09:30 local on ``date``; 390 is a full session. Fewer minutes make a
+        partial day: its minute grid (:meth:`BookSeries.minute_grid`) covers the minutes
+        generated and lists the rest of the session as not covered.
     date : str
     events_per_minute : float, optional
         Overrides the preset's event rate (fewer events = faster tests).
@@ -586,6 +589,43 @@ def synthetic_book(
             "share per share (propagator_path)"
         )
     return book.replace(validation=book.validation.with_updates(notes=tuple(notes)))
+
+
+def synthetic_days(
+    preset: str | SyntheticPreset = "FROG",
+    days: int = 5,
+    *,
+    seed: SeedLike = 0,
+    start: str = "2025-04-03",
+    **options: Any,
+) -> BookSeries:
+    """``days`` consecutive weekdays of :func:`synthetic_book`, from ``start``, as one series.
+
+    Each day draws from its own child of ``SeedSequence(seed)`` (independent days, the same
+    for the same seed); ``options`` go to every day (``periods``, ``events_per_minute``, ...).
+
+    Examples
+    --------
+    >>> b = synthetic_days("FROG", 2, seed=1, periods=5, events_per_minute=3)
+    >>> [d["date"] for d in b.minute_grid().spans()]
+    ['2025-04-03', '2025-04-04']
+    """
+    n = int(days)
+    if isinstance(days, bool) or n < 1 or n != days:
+        raise InputError(f"days must be a whole number >= 1, got {days!r}.")
+    base = (
+        seed
+        if isinstance(seed, np.random.SeedSequence)
+        else np.random.SeedSequence(seed if isinstance(seed, int) else None)
+    )
+    if isinstance(seed, np.random.Generator):
+        base = np.random.SeedSequence(int(seed.integers(2**63)))
+    dates = np.busday_offset(np.datetime64(start, "D"), np.arange(n), roll="forward")
+    books = [
+        synthetic_book(preset, seed=child, date=str(d), **options)
+        for child, d in zip(base.spawn(n), dates, strict=True)
+    ]
+    return BookSeries.concat(books)
 
 
 def synthetic_book_from_impact(

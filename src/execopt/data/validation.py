@@ -168,7 +168,14 @@ bad_price, unordered_levels, one_sided, missing_levels : int
         Minutes of a :meth:`BookSeries.minute_snapshots` result with no event of their own,
         whose snapshot is the previous state carried forward.
     backfilled_minutes : int
-        Minutes before the first book state of the series, filled with that first state.
+        Kept for old reports; always 0 now: minutes before a day's first book state are not
+        filled but left out of the minute grid (``uncovered_minutes``).
+    missing_minutes : int
+        Minutes of a :meth:`BookSeries.minute_snapshots` result inside a silence longer than
+        the grid's ``max_gap``: empty books, not tradable (:mod:`execopt.data.grid`).
+    uncovered_minutes : int
+        Session minutes no data cover (before a day's first state, after its last), left out
+        of the minute grid.
     notes : tuple of str
         Free-text remarks (filters applied, conventions used).
     """
@@ -197,6 +204,8 @@ bad_price, unordered_levels, one_sided, missing_levels : int
     timestamps_synthesised: bool = False
     forward_filled_minutes: int = 0
     backfilled_minutes: int = 0
+    missing_minutes: int = 0
+    uncovered_minutes: int = 0
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -325,6 +334,10 @@ bad_price, unordered_levels, one_sided, missing_levels : int
             lines.append(f"  forward-filled minutes: {self.forward_filled_minutes}")
         if self.backfilled_minutes:
             lines.append(f"  back-filled minutes: {self.backfilled_minutes}")
+        if self.missing_minutes:
+            lines.append(f"  missing minutes (silences beyond max_gap): {self.missing_minutes}")
+        if self.uncovered_minutes:
+            lines.append(f"  session minutes not covered by the data: {self.uncovered_minutes}")
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 

@@ -22,6 +22,13 @@ from execopt.execution.basket import (
     simulate_basket,
 )
 from execopt.execution.composite import CompositeSolution, solve_composite
+from execopt.execution.episodes import (
+    DayContext,
+    EpisodeSpec,
+    day_contexts,
+    plan_episodes,
+    run_episode,
+)
 from execopt.execution.export import child_orders, from_result, write_orders
 from execopt.execution.metrics import compare, max_drawdown, savings_stats
 from execopt.execution.policies import (
@@ -51,10 +58,18 @@ from execopt.execution.risk import (
 )
 from execopt.execution.simulator import Event, SimConfig, SimResult, simulate, walk_fill
 from execopt.execution.state import BookSnapshot, History, MarketState
+from execopt.execution.tca import (
+    SHORTFALL_PARTS,
+    ShortfallDecomposition,
+    benchmarks,
+    decompose,
+    markouts,
+)
 
 __all__ = [
     "POLICIES",
     "POV",
+    "SHORTFALL_PARTS",
     "TWAP",
     "VWAP",
     "Adaptive",
@@ -66,6 +81,8 @@ __all__ = [
     "CircuitBreaker",
     "CompositeSolution",
     "CovarianceEstimate",
+    "DayContext",
+    "EpisodeSpec",
     "Event",
     "GarchRegimes",
     "History",
@@ -80,18 +97,25 @@ __all__ = [
     "RegimeBuffers",
     "RegimeDetector",
     "SchedulePolicy",
+    "ShortfallDecomposition",
     "SimConfig",
     "SimResult",
     "StaticOptimal",
     "basket_from_books",
+    "benchmarks",
     "child_orders",
     "co_moving",
     "compare",
+    "day_contexts",
+    "decompose",
     "efficient_frontier",
     "estimate_covariance",
     "from_result",
     "make_policy",
+    "markouts",
     "max_drawdown",
+    "plan_episodes",
+    "run_episode",
     "savings_stats",
     "simulate",
     "simulate_basket",

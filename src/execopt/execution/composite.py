@@ -133,9 +133,9 @@ def solve_composite(
     # distinct slopes of segments that hold shares, and the book's supply left/right of each
     used = w_eff > 0
     vals = np.unique(s[used])
-    below = np.array([w_eff[s < v].sum() for v in vals])
-    upto = np.array([w_eff[s <= v].sum() for v in vals])
-    Q = np.array([_supply(float(v), alpha, A, U) for v in vals])
+    below = np.sum(np.where(s[None, :] < vals[:, None], w_eff[None, :], 0.0), axis=1)
+    upto = np.sum(np.where(s[None, :] <= vals[:, None], w_eff[None, :], 0.0), axis=1)
+    Q = np.clip(alpha[None, :] * (vals[:, None] - A[None, :]), 0.0, U[None, :]).sum(axis=1)
     j = int(np.searchsorted(Q + upto >= R, True)) if vals.size else 0
     if vals.size and j < vals.size and Q[j] + below[j] <= R:
         # lam sits on the step at vals[j]: the book takes a fraction of that level

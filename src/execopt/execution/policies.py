@@ -48,7 +48,10 @@ from execopt.errors import DataError, InputError, NotSupportedError
 from execopt.execution.composite import solve_composite
 from execopt.execution.forecast import (
     CostForecast,
+    _cached,
+    align_to_clock,
     fit_window,
+    history_profile,
     make_forecast,
     seasonal_shape,
     volume_profile,
@@ -59,7 +62,6 @@ from execopt.impact.base import ImpactModel
 from execopt.impact.bookwalk import book_curve, book_side
 from execopt.impact.fees import PerShareFee
 from execopt.impact.models import PiecewiseLinearImpact, QuadraticImpact
-from execopt.impact.profiles import fit_profile
 from execopt.impact.transient import Kernel
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.mean_variance import solve_mean_variance
@@ -114,6 +116,38 @@ def _footprint_rate(state: MarketState, kernel: Kernel | None) -> FloatArray:
     f = np.asarray(state.history.filled[: state.t], dtype=np.float64)
     g = kernel.values(state.N)
     return np.asarray(np.convolve(f, g)[state.t : state.N], dtype=np.float64)
+
+
+def _drift_arg(drift: float | ArrayLike) -> float | FloatArray:
+    """Validate a policy's expected mid drift (dollars per share per period, price direction)."""
+    if isinstance(drift, (bool, str)) or drift is None:
+        raise InputError(
+            f"drift must be a number or an array (dollars per share per period), got {drift!r}."
+        )
+    d = np.asarray(drift, dtype=float)
+    if d.ndim > 1 or not np.all(np.isfinite(d)):
+        raise InputError("drift must be finite: a number or one value per period.")
+    return float(d) if d.ndim == 0 else d
+
+
+def _adverse_drift(drift: float | FloatArray, state: MarketState) -> FloatArray | None:
+    """The problem's drift for periods ``t..N-1``: the expected mid move against the order
+    (``side`` times the mid's drift), or None when there is none.
+    """
+    d = np.asarray(drift, dtype=float)
+    if not np.any(d):
+        return None
+    if d.ndim == 1 and d.shape[0] != state.N:
+        raise InputError(f"drift has {d.shape[0]} values but the order has N = {state.N} periods.")
+    sgn = 1.0 if state.side == "buy" else -1.0
+    full = np.broadcast_to(d, (state.N,))
+    return np.asarray(sgn * full[state.t :], dtype=np.float64)
+
+
+def _available(state: MarketState) -> int:
+    """Minutes of books observed so far: the order's own and the same day's earlier ones."""
+    e = state.history.earlier
+    return state.t + 1 + (e.N if e is not None else 0)
 
 
 def _impact_terms(transient: Kernel | None, permanent: float) -> tuple[Kernel | None, float]:
@@ -202,14 +236,22 @@ class TWAP(SchedulePolicy):
 class VWAP(SchedulePolicy):
     """Volume-weighted: ``S`` times each period's expected share of the day's volume.
 
-    The profile is the average minute volume of earlier days (``history.previous``) when
-    given, else a U-shaped prior; ``info["profile_source"]`` says which.
+    The profile is the average minute volume of earlier days (``history.previous``) at the
+    order's minutes of the day when given, else a U-shaped prior over the session;
+    ``info["profile_source"]`` says which.
     """
 
     name = "vwap"
 
     def plan(self, state: MarketState) -> FloatArray:
-        w, source = volume_profile(state.history.previous, state.N)
+        prev = state.history.previous
+        w, source = volume_profile(
+            prev,
+            state.N,
+            clock=state.clock if prev is not None else None,
+            position=state.position,
+            session_length=state.session_length,
+        )
         rest = w[state.t :]
         if not rest.sum() > 0:
             rest = np.ones(state.periods_left)
@@ -220,10 +262,8 @@ class VWAP(SchedulePolicy):
 def _warmup_fit(
     state: MarketState, window: int, x_max: float, how: Literal["pooled", "mean"] = "mean"
 ) -> tuple[float, float]:
-    h = state.history
-    lo = max(0, state.t + 1 - window)
-    px, sz = (h.ask_px, h.ask_sz) if state.side == "buy" else (h.bid_px, h.bid_sz)
-    return fit_window(px[lo:], sz[lo:], h.mid[lo:], state.side, x_max, how)
+    px, sz, mid = state.history.window(window, state.side)
+    return fit_window(px, sz, mid, state.side, x_max, how)
 
 
 class FixedSchedule(SchedulePolicy):
@@ -261,10 +301,12 @@ class StaticOptimal(SchedulePolicy):
     """Solve once on a forecast fitted on history, then follow the schedule.
 
     With earlier days (``history.previous``) the forecast is their per-minute quadratic profile
-    (:func:`~execopt.impact.profiles.fit_profile`, rolling 30 minutes) and the plan is made at
-    the open. Without, the first ``warmup`` minutes are traded at the TWAP rate, a quadratic is
-    fitted on their books, and the rest is solved at minute ``warmup``: with one ``(a, b)`` and
-    no binding caps this is an equal split (Jensen), as it should be.
+    (:func:`~execopt.impact.profiles.fit_profile`, rolling 30 minutes) read at the order's
+    minutes of the day, and the plan is made at arrival. Without, a quadratic is fitted on the
+    last ``warmup`` minutes of books: the same day's minutes before the order arrived count
+    (an order that starts mid-day plans at once), otherwise the first minutes are traded at
+    the TWAP rate until ``warmup`` minutes exist. With one ``(a, b)`` and no binding caps this
+    is an equal split (Jensen), as it should be, unless a drift is expected.
 
     Parameters
     ----------
@@ -280,6 +322,10 @@ class StaticOptimal(SchedulePolicy):
         so far (a per-share rate), so it front- and back-loads as the kernel says.
     permanent : float
         Own permanent impact ``gamma`` (dollars per share^2) in the plan.
+    drift : float or array (N,)
+        Expected drift of the mid per period, dollars per share, in the price's direction (an
+        alpha signal): the plan adds :class:`~execopt.problem.terms.Drift` (``side`` times it
+        against the remaining inventory), front-loading a buy when the mid is expected to rise.
     """
 
     name = "static"
@@ -291,6 +337,7 @@ class StaticOptimal(SchedulePolicy):
         method: str = "exact",
         transient: Kernel | None = None,
         permanent: float = 0.0,
+        drift: float | ArrayLike = 0.0,
     ) -> None:
         if int(warmup) < 1:
             raise InputError(f"warmup must be >= 1 minute, got {warmup}.")
@@ -298,35 +345,29 @@ class StaticOptimal(SchedulePolicy):
         self.cap = cap
         self.method = method
         self.transient, self.permanent = _impact_terms(transient, permanent)
+        self.drift = _drift_arg(drift)
         super().__init__()
 
     def _model(self, state: MarketState) -> tuple[QuadraticImpact, str] | None:
         prev = state.history.previous
         if prev is not None:
-            prof = fit_profile(
-                prev,
-                state.side,
-                "quadratic",
-                method="rolling",
-                window=30,
-                n_boot=0,
-                time_split=None,
-            )
-            if prof.periods != state.N:
-                raise DataError(
-                    f"the earlier days give a {prof.periods}-minute profile but this day has "
-                    f"{state.N} periods; pass earlier days with the same session."
-                )
-            a = np.asarray(prof.a)[state.t :]
-            b = np.maximum(np.asarray(prof.b)[state.t :], 1e-8)
+            prof = history_profile(prev, state.side)
+            mod = np.asarray(prof.minute_of_day)
+            clock = state.clock[state.t :]
+            a = align_to_clock(np.asarray(prof.a), mod, clock, "impact profile")
+            b = np.maximum(align_to_clock(np.asarray(prof.b), mod, clock, "impact profile"), 1e-8)
             return QuadraticImpact(a=a, b=b), "earlier days' per-minute profile"
-        if state.t + 1 < self.warmup and state.periods_left > 1:
+        if _available(state) < self.warmup and state.periods_left > 1:
             return None
         a0, b0 = _warmup_fit(state, self.warmup, 4.0 * state.S / state.N)
         n = state.periods_left
-        return QuadraticImpact(a=np.full(n, a0), b=np.full(n, max(b0, 1e-8))), (
-            f"first {state.t + 1} minutes"
-        )
+        before = _available(state) - state.t - 1
+        if before == 0:
+            source = f"first {state.t + 1} minutes"
+        else:
+            seen = min(self.warmup, _available(state))
+            source = f"last {seen} minutes of books ({min(before, seen)} before arrival)"
+        return QuadraticImpact(a=np.full(n, a0), b=np.full(n, max(b0, 1e-8))), source
 
     def plan(self, state: MarketState) -> FloatArray | None:
         got = self._model(state)
@@ -348,9 +389,12 @@ class StaticOptimal(SchedulePolicy):
             cap=None if self.cap is None else u,
             transient=self.transient,
             permanent=self.permanent,
+            drift=_adverse_drift(self.drift, state),
         )
         sol = solve(p, self.method)
         self.info = {"fitted_on": source, "planned_at": state.t, "objective": sol.objective}
+        if p.drift is not None:
+            self.info["drift"] = "expected drift in the plan"
         if self.transient is not None or self.permanent:
             self.info["own_impact"] = "transient/permanent terms in the plan"
         return np.asarray(sol.schedule)
@@ -374,6 +418,9 @@ class AlmgrenChriss(SchedulePolicy):
     warmup : int
         Minutes of books and returns to fit on when there is no earlier day.
     cap : None, float or array (N,)
+    drift : float or array (N,)
+        Expected drift of the mid per period (dollars per share, price direction): the
+        Almgren–Chriss schedule with drift (:class:`~execopt.problem.terms.Drift`).
     """
 
     name = "ac"
@@ -384,7 +431,9 @@ class AlmgrenChriss(SchedulePolicy):
         urgency: float = 2.0,
         warmup: int = 30,
         cap: float | ArrayLike | None = None,
+        drift: float | ArrayLike = 0.0,
     ) -> None:
+        self.drift = _drift_arg(drift)
         if risk_aversion is not None and not (np.isfinite(risk_aversion) and risk_aversion >= 0):
             raise InputError(f"risk_aversion must be finite and >= 0, got {risk_aversion}.")
         if not (np.isfinite(urgency) and urgency >= 0):
@@ -398,18 +447,22 @@ class AlmgrenChriss(SchedulePolicy):
     def plan(self, state: MarketState) -> FloatArray | None:
         h = state.history
         prev = state.history.previous
-        if prev is None and state.t + 1 < self.warmup and state.periods_left > 1:
+        if prev is None and _available(state) < self.warmup and state.periods_left > 1:
             return None
         if prev is not None:
-            snaps = prev.minute_snapshots()
-            px, sz, mid = book_side(snaps, state.side)
-            a0, b0 = fit_window(px, sz, mid, state.side, 4.0 * state.S / state.N)
-            r = np.asarray(prev.minute_returns())
-            price = float(np.nanmean(mid))
+            x_max = 4.0 * state.S / state.N
+
+            def level() -> tuple[float, float, FloatArray, float]:
+                snaps = prev.minute_snapshots()
+                px, sz, mid = book_side(snaps, state.side)
+                a, b = fit_window(px, sz, mid, state.side, x_max)
+                return a, b, np.asarray(prev.minute_returns()), float(np.nanmean(mid))
+
+            a0, b0, r, price = _cached(prev, ("ac", state.side, round(x_max, 6)), level)
         else:
             a0, b0 = _warmup_fit(state, self.warmup, 4.0 * state.S / state.N)
-            r = h.returns
-            price = float(np.nanmean(h.mid))
+            r = h.returns_with_earlier()[-max(self.warmup, state.t) :]
+            price = float(np.nanmean(h.window(self.warmup, state.side)[2]))
         r = r[np.isfinite(r)]
         sigma = price * float(np.std(r)) if r.size > 1 else 0.0
         b0 = max(b0, 1e-8)
@@ -427,9 +480,10 @@ class AlmgrenChriss(SchedulePolicy):
             cap=None if self.cap is None else u,
             risk_aversion=k,
             volatility=sigma,
+            drift=_adverse_drift(self.drift, state),
         )
         try:
-            x = solve_mean_variance(p).x
+            x = solve_mean_variance(p.fold_linear_terms()).x
             how = "mean-variance-banded"
         except NotSupportedError:
             x = solve(p, "clarabel").schedule
@@ -550,6 +604,10 @@ class Adaptive:
     scales the cap, limits the share of the visible depth taken, and sets the re-estimation
     interval.
 
+    An order that starts mid-day (an episode) fits its first forecast on the same day's earlier
+    minutes (``history.window``), reads the earlier days' shape at its own minutes of the day,
+    and refits the regimes on the session's clock so orders of one day share their fits.
+
     Parameters
     ----------
     reestimate_every : int
@@ -577,6 +635,9 @@ class Adaptive:
         (:mod:`execopt.problem.transient_qp`) splits the shares.
     permanent : float
         Own permanent impact ``gamma`` (dollars per share^2).
+    drift : float or array (N,)
+        Expected drift of the mid per period (dollars per share, price direction): its
+        per-share rate (:class:`~execopt.problem.terms.Drift`) is added to every period's cost.
     """
 
     name = "adaptive"
@@ -593,8 +654,10 @@ class Adaptive:
         buffers: RegimeBuffers | None = None,
         transient: Kernel | None = None,
         permanent: float = 0.0,
+        drift: float | ArrayLike = 0.0,
     ) -> None:
         self.transient, self.permanent = _impact_terms(transient, permanent)
+        self.drift = _drift_arg(drift)
         self.base = Buffer(1.0, depth_fraction, reestimate_every)
         if int(window) < 1:
             raise InputError(f"window must be >= 1 minute, got {window}.")
@@ -622,6 +685,8 @@ class Adaptive:
         self.fits = 0
         self.regime_log: list[str] = []
         self.info: dict[str, Any] = {"forecast": self.how}
+        if self.transient is not None or self.permanent > 0:
+            self.info["own_impact"] = "transient/permanent terms in the plan"
         if self.regimes is not None:
             self.regimes.reset()
         self._regimes_ready = False
@@ -633,7 +698,9 @@ class Adaptive:
             prev = state.history.previous
             self.regimes.reset(None if prev is None else prev.minute_returns())
             self._regimes_ready = True
-        label = self.regimes.update(state.t, state.history.returns)
+        label = self.regimes.update(
+            state.t, state.history.returns_with_earlier(), position=int(state.position[state.t])
+        )
         self.regime_log.append(label)
         self.info[f"regime_{label}"] = self.info.get(f"regime_{label}", 0) + 1
         return self.buffers[label]
@@ -647,12 +714,13 @@ class Adaptive:
             self._shape_tried = True
             if h.previous is not None:
                 try:
-                    self._shape = seasonal_shape(h.previous, state.side, state.N)
+                    self._shape = seasonal_shape(h.previous, state.side, state.N, state.clock)
                     self.info["shape"] = "earlier days' per-minute profile"
                 except DataError as exc:
                     self.info["shape_error"] = str(exc)
             if self._shape is None and self.prior_amplitude > 0:
-                u = intraday_shape(state.N, self.prior_amplitude)
+                L = max(state.session_length, 1)
+                u = intraday_shape(L, self.prior_amplitude)[np.clip(state.position, 0, L - 1)]
                 self._shape = (u, u)
                 self.info["shape"] = f"U-shape prior (amplitude {self.prior_amplitude:g})"
         x_max = 4.0 * state.remaining / max(state.periods_left, 1)
@@ -689,11 +757,16 @@ class Adaptive:
         book = state.book
         if book.status != "ok":
             return 0.0
-        curve = book.curve()
         cap_now = min(float(caps[state.t]), buf.depth_fraction * book.depth)
+        mu = _adverse_drift(self.drift, state)
         if self.transient is not None or self.permanent > 0:
-            return self._decide_with_own_impact(state, curve, cap_now, a, b, caps)
-        sol = solve_composite(curve.slopes, curve.widths, cap_now, a, b, caps[state.t + 1 :], R)
+            return self._decide_with_own_impact(state, book.curve(), cap_now, a, b, caps, mu)
+        slopes, widths = book.segments()
+        if mu is not None:  # the drift's per-share rate, shifted to be >= 0 (sum x is fixed)
+            rate = -np.cumsum(mu[::-1])[::-1]
+            rate = rate - rate.min()
+            slopes, a = slopes + rate[0], a + rate[1:]
+        sol = solve_composite(slopes, widths, cap_now, a, b, caps[state.t + 1 :], R)
         return float(sol.x_now)
 
     def _decide_with_own_impact(
@@ -704,6 +777,7 @@ class Adaptive:
         a: FloatArray,
         b: FloatArray,
         caps: FloatArray,
+        mu: FloatArray | None = None,
     ) -> float:
         a0, b0 = _quadratic_of_book(curve)
         impact: ImpactModel = QuadraticImpact(
@@ -717,7 +791,13 @@ class Adaptive:
         if u.sum() < R:
             u = np.maximum(u, R / state.periods_left)
         p = ExecutionProblem(
-            R, impact, state.periods_left, cap=u, transient=self.transient, permanent=self.permanent
+            R,
+            impact,
+            state.periods_left,
+            cap=u,
+            transient=self.transient,
+            permanent=self.permanent,
+            drift=mu,
         )
         return float(solve(p, "exact").schedule[0])
 

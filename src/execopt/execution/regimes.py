@@ -31,6 +31,7 @@ unit), ``omega, alpha, beta`` the GARCH(1,1) parameters in the unit of ``r``.
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -52,6 +53,14 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 Regime = Literal["low", "normal", "high"]
+
+#: Maximum-likelihood fits remembered per process, keyed by the returns' bytes: the episodes of
+#: one day refit on the same returns (:meth:`RegimeDetector.update` with ``position``).
+FIT_CACHE_SIZE = 512
+_FIT_CACHE: OrderedDict[tuple[bytes, int], dict[str, object]] = OrderedDict()
+_FITTED = (
+    "scale_", "n_obs_", "source_", "converged_", "omega_", "alpha_", "beta_", "long_run_vol_",
+)  # fmt: skip
 
 #: Prior GARCH(1,1) coefficients used until enough returns exist to fit (typical intraday
 #: values: persistence 0.95). ``omega`` is then set so the long-run variance is the sample's.
@@ -144,6 +153,13 @@ class GarchRegimes:
         """
         self._validate()
         r = _clean(returns)
+        key = (r.tobytes(), int(self.min_obs)) if r.size >= int(self.min_obs) else None
+        if key is not None and key in _FIT_CACHE:
+            # the same returns were fitted before (episodes of one day share their refits)
+            for name, value in _FIT_CACHE[key].items():
+                setattr(self, name, value)
+            _FIT_CACHE.move_to_end(key)
+            return self
         if r.size < 10:
             raise DataError(
                 f"only {r.size} finite returns: GARCH needs at least 10 (and {self.min_obs} for a "
@@ -188,6 +204,10 @@ class GarchRegimes:
         self.long_run_vol_ = (
             float(np.sqrt(omega / (1.0 - persistence))) if persistence < 1 else float(np.sqrt(var))
         )
+        if key is not None:
+            _FIT_CACHE[key] = {n: getattr(self, n) for n in _FITTED}
+            while len(_FIT_CACHE) > FIT_CACHE_SIZE:
+                _FIT_CACHE.popitem(last=False)
         return self
 
     def _check_fitted(self) -> None:
@@ -200,13 +220,17 @@ class GarchRegimes:
         Element ``i`` uses returns ``0..i-1`` only (a causal filter); the last element is the
         forecast for the next, unseen return. NaN returns are treated as zero moves.
         """
+        from scipy.signal import lfilter
+
         self._check_fitted()
         r = np.nan_to_num(np.asarray(returns, dtype=np.float64).ravel(), nan=0.0)
         s2 = np.empty(r.size + 1)
         s2[0] = self.long_run_vol_**2
         w, a, b = self.omega_, self.alpha_, self.beta_
-        for i in range(r.size):
-            s2[i + 1] = w + a * r[i] * r[i] + b * s2[i]
+        if r.size:
+            # s2[i + 1] = (w + a r_i r_i) + b s2[i]: a first-order linear recursion, in C
+            x = w + a * r * r
+            s2[1:] = lfilter([1.0], [1.0, -b], x, zi=[b * s2[0]])[0]
         return np.sqrt(s2)
 
     def classify(self, vol: ArrayLike) -> NDArray[np.str_]:
@@ -322,17 +346,33 @@ class RegimeDetector:
                 self.model.fit(r)
                 self._fixed = True
 
-    def update(self, t: int, returns: ArrayLike) -> Regime:
-        """Regime for period ``t`` from the returns observed up to it."""
+    def update(self, t: int, returns: ArrayLike, position: int | None = None) -> Regime:
+        """Regime for period ``t`` from the returns observed up to it.
+
+        With ``position`` (the minute within the session of period ``t``; ``returns`` then run
+        from the day's first minute), refits happen on the session's clock: the model is
+        fitted on the returns up to the last multiple of ``refit_every`` minutes, so orders
+        that start at different times of one day share their fits (and a process fits each
+        once: :data:`FIT_CACHE_SIZE`). Without it, every ``refit_every`` periods of the order.
+        """
         r = np.asarray(returns, dtype=np.float64)
-        n = int(np.isfinite(r).sum())
         if not self._fixed:
-            if n < self.warmup or not np.nanstd(r) > 0:
+            never = self._fitted_at == -(10**9)
+            # once fitted, the returns so far have varied (their spread cannot fall back to 0)
+            if never and (int(np.isfinite(r).sum()) < self.warmup or not np.nanstd(r) > 0):
                 self.history.append((t, self.warmup_regime))
                 return self.warmup_regime
-            if t - self._fitted_at >= self.refit_every:
-                self.model.fit(r)
-                self._fitted_at = t
+            if position is None:
+                if t - self._fitted_at >= self.refit_every:
+                    self.model.fit(r)
+                    self._fitted_at = t
+            else:
+                block = int(position) // self.refit_every
+                if block != self._fitted_at:
+                    cut = r[: max(r.size - int(position) % self.refit_every, 0)]
+                    enough = int(np.isfinite(cut).sum()) >= self.warmup and np.nanstd(cut) > 0
+                    self.model.fit(cut if enough else r)
+                    self._fitted_at = block
         label = self.model.regime(r)
         self.history.append((t, label))
         return label

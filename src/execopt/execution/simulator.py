@@ -47,6 +47,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from execopt.data.book import BookSeries
+from execopt.data.grid import DEFAULT_MAX_GAP, check_max_gap
 from execopt.errors import DataError, InputError
 from execopt.execution.risk import BreakerMonitor, CircuitBreaker, InventoryVaR
 from execopt.execution.state import BookSnapshot, DayData, History, MarketState, Policy, Side
@@ -68,10 +69,6 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 Overflow = Literal["carry", "drop"]
 AtClose = Literal["force", "report_unfilled"]
-
-#: Share of the session's minutes that must contain book events for ``session="auto"`` to use
-#: the regular session; otherwise the data's own span is used (e.g. a short synthetic day).
-AUTO_SESSION_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -100,15 +97,26 @@ class SimConfig:
         displacement, ``1/2 G(0) f_t^2`` (the planner's ``1/2 x^T K x``, with the same kernel
         object; :mod:`execopt.impact.transient`). Overrides ``transient_impact``.
     session : "auto", (open, close) or None
-        Minutes to step through: ``"auto"`` uses the regular session 09:30-16:00 when the data
-        cover at least half of it, else the data's own span; None always the data's span.
+        Minutes to step through: ``"auto"`` uses the minutes of the regular session 09:30-16:00
+        that the data cover (:mod:`execopt.data.grid`: a partial day, an early close or a late
+        start gives fewer periods, and the span is reported), or the data's own span when no
+        book state falls in the regular session; None always the data's span.
     tz : str
         Exchange time zone.
     costs : ImpactModel or None
         Costs the replayed book cannot show, charged on every fill by the model's own
         ``cost`` (the planner's algebra, as cvxportfolio's ``SimulatorCost``): per-share fees
         (:class:`~execopt.impact.PerShareFee`) or any registered separable term. Recorded in the
-        ``model_cost`` column and added to the shortfall.
+        ``model_cost`` column and added to the shortfall. Every child order is marketable (it
+        walks the book), so a fee schedule's *taker* fee is the one that applies.
+    drift : float or array_like of shape (N,)
+        Simulated drift of the market mid, dollars per share per period, in the price's
+        direction (positive: the mid rises): the book of period ``t`` is shifted by
+        ``sum_{s<t} drift_s`` on top of the replayed data (synthetic mode; 0 for a pure replay).
+        The planner's term is :class:`~execopt.problem.terms.Drift`.
+    max_gap : int or None
+        Longest silence, minutes, over which a book is carried when the minute grid is built
+        (:mod:`execopt.data.grid`); longer silences are missing minutes, not tradable.
     """
 
     side: Side = "buy"
@@ -122,9 +130,23 @@ class SimConfig:
     tz: str = "America/New_York"
     costs: ImpactModel | None = None
     transient: Kernel | None = None
+    drift: Any = 0.0
+    max_gap: int | None = DEFAULT_MAX_GAP
 
     def __post_init__(self) -> None:
         check_side(self.side)
+        check_max_gap(self.max_gap)
+        if isinstance(self.drift, (bool, str)) or self.drift is None:
+            raise InputError(
+                f"drift must be a number or an array of dollars per share per period, got "
+                f"{self.drift!r}."
+            )
+        d = np.asarray(self.drift, dtype=float)
+        if d.ndim > 1 or not np.all(np.isfinite(d)):
+            raise InputError(
+                "drift must be a finite number or a one-dimensional array of finite numbers "
+                "(dollars per share per period)."
+            )
         if self.costs is not None and not isinstance(self.costs, ImpactModel):
             raise InputError(
                 f"costs must be an ImpactModel (e.g. PerShareFee(0.003)), got "
@@ -237,46 +259,39 @@ class SessionSpan:
 def _minute_series(
     book: BookSeries, config: SimConfig
 ) -> tuple[BookSeries, FloatArray, SessionSpan]:
-    """Per-minute snapshots, minute volumes and the span stepped through."""
+    """Per-minute snapshots on the minute grid, minute volumes and the span stepped through.
+
+    ``session="auto"``: the regular session's minutes that the data cover (a partial day, an
+    early close or a late start gives fewer minutes; :mod:`execopt.data.grid`), or the data's
+    own span when no book state falls inside the regular session.
+    """
     if book.minutes is not None:
-        return (
-            book,
-            np.asarray(book.minute_volume(), dtype=float),
-            SessionSpan("minutes", "per-minute series as given"),
-        )
+        grid = book.minute_grid()
+        label = grid.label() if book.grid is not None else "per-minute series as given"
+        return book, np.asarray(book.minute_volume(), dtype=float), SessionSpan("minutes", label)
     if len(book) == 0:
         raise DataError("the book series is empty: nothing to simulate.")
-    tz = config.tz
+    tz, gap = config.tz, config.max_gap
     if config.session == "auto":
         try:
-            m = book.session_minutes(tz)
-            t = np.asarray(book.ts)
-            one = np.timedelta64(60 * 10**9, "ns")
-            has = np.searchsorted(t, m + one) > np.searchsorted(t, m)
-            if has.mean() >= AUTO_SESSION_COVERAGE:
-                return (
-                    book.minute_snapshots(tz),
-                    np.asarray(book.minute_volume(tz), dtype=float),
-                    SessionSpan("regular", "regular session 09:30-16:00"),
-                )
+            snaps = book.minute_snapshots(tz, max_gap=gap)
+            kind: SpanKind = "regular"
         except DataError:
-            pass
-        return (
-            book.minute_snapshots(tz, None),
-            np.asarray(book.minute_volume(tz, None), dtype=float),
-            SessionSpan("data", "the data's own span (the regular session is not covered)"),
-        )
+            snaps = book.minute_snapshots(tz, None, gap)
+            kind = "data"
+        vol = np.asarray(snaps.minute_volume(), dtype=float)
+        assert snaps.grid is not None
+        prefix = "regular session: " if kind == "regular" else "the data's own span: "
+        return snaps, vol, SessionSpan(kind, prefix + snaps.grid.label())
     sess = config.session
+    snaps = book.minute_snapshots(tz, sess, gap)
+    assert snaps.grid is not None
     span = (
-        SessionSpan("data", "the data's own span")
+        SessionSpan("data", "the data's own span: " + snaps.grid.label())
         if sess is None
-        else SessionSpan("given", f"session {sess[0]}-{sess[1]}")
+        else SessionSpan("given", f"session {sess[0]}-{sess[1]}: " + snaps.grid.label())
     )
-    return (
-        book.minute_snapshots(tz, sess),
-        np.asarray(book.minute_volume(tz, sess), dtype=float),
-        span,
-    )
+    return snaps, np.asarray(snaps.minute_volume(), dtype=float), span
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,15 +308,23 @@ class SimResult:
     arrival_mid, final_mid : float
         Mid at the first and last valid period, dollars (final includes simulated impact).
     fills : pandas.DataFrame
-        One row per period: ``period, ts, status, mid, spread, decision, requested, filled,
-        unfilled, carried, dropped, beyond_depth, avg_price, cost_vs_mid, cost_vs_arrival,
-        model_cost, latency_s, remaining``.
+        One row per period: ``period, ts, status, mid, market_mid, spread, decision, requested,
+        filled, unfilled, carried, dropped, beyond_depth, avg_price, notional, cost_vs_mid,
+        cost_vs_arrival, own_impact, model_cost, latency_s, remaining``. ``mid`` is the live
+        mid the order saw (the replayed book shifted by the order's own impact and any
+        simulated drift), ``market_mid`` the mid without the order's own impact; ``status`` is
+        ``ok``, ``done``, ``halted``, ``missing`` (no data: not tradable), ``skipped:<why>``
+        or ``forced_on_last_valid:<why>`` (then ``mid``, ``spread`` and ``market_mid`` are
+        those of the book the fill walked).
     events : tuple of Event
     config : SimConfig
     session : str
         Which minutes were stepped through.
     info : dict
         The policy's own notes (``policy.info`` when it has one).
+    book : BookSeries or None
+        The per-minute series that was replayed (its trades give the interval VWAP of
+        :mod:`execopt.execution.tca`).
     """
 
     policy: str
@@ -315,16 +338,26 @@ class SimResult:
     config: SimConfig
     session: str
     info: dict[str, Any] = field(default_factory=dict)
+    book: BookSeries | None = field(default=None, repr=False)
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of :attr:`fills` as a NumPy array (without pandas indexing: the TCA of
+        many episodes reads a dozen columns of every result).
+        """
+        if name in self._arrays:
+            return self._arrays[name]
+        return np.asarray(self.fills[name].to_numpy())
 
     @property
     def filled(self) -> float:
         """Shares filled."""
-        return float(self.fills["filled"].sum())
+        return float(np.sum(self.column("filled")))
 
     @property
     def unfilled(self) -> float:
         """Shares not filled: dropped ones plus those left at the close."""
-        return float(self.fills["dropped"].sum() + self.fills["remaining"].iloc[-1])
+        return float(np.sum(self.column("dropped")) + self.column("remaining")[-1])
 
     @property
     def fill_rate(self) -> float:
@@ -334,17 +367,17 @@ class SimResult:
     @property
     def cost(self) -> float:
         """Realised impact cost: dollars paid against each period's own mid."""
-        return float(self.fills["cost_vs_mid"].sum())
+        return float(np.sum(self.column("cost_vs_mid")))
 
     @property
     def cost_vs_arrival(self) -> float:
         """Dollars paid against the arrival mid on the filled shares."""
-        return float(self.fills["cost_vs_arrival"].sum())
+        return float(np.sum(self.column("cost_vs_arrival")))
 
     @property
     def model_cost(self) -> float:
         """Dollars charged by ``config.costs`` (fees and other modelled terms) on the fills."""
-        return float(self.fills["model_cost"].sum())
+        return float(np.sum(self.column("model_cost")))
 
     @property
     def opportunity_cost(self) -> float:
@@ -368,7 +401,7 @@ class SimResult:
     @property
     def latency(self) -> FloatArray:
         """Wall-clock seconds of every policy call."""
-        lat = self.fills["latency_s"].to_numpy(dtype=float)
+        lat = np.asarray(self.column("latency_s"), dtype=float)
         return lat[np.isfinite(lat)]
 
     @property
@@ -402,6 +435,7 @@ class SimResult:
             "decisions": int(lat.size),
             "halted_periods": int((status == "halted").sum()),
             "skipped_periods": int(status.str.startswith("skipped").sum()),
+            "missing_periods": int((status == "missing").sum()),
             "arrival_mid": self.arrival_mid,
             "final_mid": self.final_mid,
             "session": self.session,
@@ -427,6 +461,10 @@ class SimResult:
             ]
         if s["skipped_periods"]:
             lines.append(f"{s['skipped_periods']} period(s) skipped (crossed or empty book)")
+        if s["missing_periods"]:
+            lines.append(
+                f"{s['missing_periods']} missing minute(s) (no data): not tradable, nothing sent"
+            )
         for e in self.events_of("forced") + self.events_of("close"):
             lines.append(f"close: {e.detail}")
         return "\n".join(lines)
@@ -442,6 +480,7 @@ def simulate(
     breaker: CircuitBreaker | None = None,
     var_limit: InventoryVaR | None = None,
     progress: bool = False,
+    earlier: BookSeries | None = None,
 ) -> SimResult:
     """Run ``policy`` for an order of ``shares`` over the minute periods of ``book``.
 
@@ -461,6 +500,10 @@ def simulate(
         Forces a minimum child order when the open inventory's one-period VaR exceeds a limit.
     progress : bool
         Show a tqdm progress bar.
+    earlier : BookSeries, optional
+        The same day's minutes before the order arrived (a per-minute series): visible to the
+        policy through ``state.history.window`` and ``state.history.earlier`` (an episode that
+        starts mid-day; :mod:`execopt.execution.episodes`).
 
     Returns
     -------
@@ -475,7 +518,7 @@ def simulate(
     """
     cfg = config if config is not None else SimConfig()
     S = _check_shares(shares, cfg.lot)
-    replay = _Replay(book, policy, S, cfg, previous, breaker, var_limit)
+    replay = _Replay(book, policy, S, cfg, previous, breaker, var_limit, earlier)
     steps: Any = range(replay.N)
     if progress:
         from tqdm import tqdm
@@ -498,10 +541,23 @@ def _check_shares(shares: Any, lot: float | None) -> float:
 
 
 _COLUMNS = (
-    "period", "ts", "status", "mid", "spread", "decision", "requested", "filled", "unfilled",
-    "carried", "dropped", "beyond_depth", "avg_price", "cost_vs_mid", "cost_vs_arrival",
-    "own_impact", "model_cost", "latency_s", "remaining",
+    "period", "ts", "status", "mid", "market_mid", "spread", "decision", "requested", "filled",
+    "unfilled", "carried", "dropped", "beyond_depth", "avg_price", "notional", "cost_vs_mid",
+    "cost_vs_arrival", "own_impact", "model_cost", "latency_s", "remaining",
 )  # fmt: skip
+
+
+def _drift_path(drift: Any, N: int) -> FloatArray:
+    """``sum_{s<t} drift_s`` for ``t = 0..N-1``: the simulated drift's shift of each period."""
+    d = np.asarray(drift, dtype=float)
+    if d.ndim == 0:
+        return float(d) * np.arange(N, dtype=float)
+    if d.shape != (N,):
+        raise InputError(
+            f"drift has {d.shape[0]} values but the replay has N = {N} periods; give one value "
+            "per period or a scalar."
+        )
+    return np.concatenate([[0.0], np.cumsum(d[:-1])])
 
 
 class _OwnImpact:
@@ -543,9 +599,10 @@ class _Replay:
         previous: BookSeries | None,
         breaker: CircuitBreaker | None,
         var_limit: InventoryVaR | None,
+        earlier: BookSeries | None = None,
     ) -> None:
         snaps, volume, self.span = _minute_series(book, cfg)
-        self.day = DayData.from_minutes(snaps, volume)
+        self.day = DayData.from_minutes(snaps, volume, earlier=earlier)
         self.N = self.day.N
         self.book, self.policy, self.S, self.cfg = book, policy, S, cfg
         self.previous, self.var_limit = previous, var_limit
@@ -556,6 +613,8 @@ class _Replay:
             policy.reset()
         self.monitor = BreakerMonitor(breaker) if breaker is not None else None
         self.impact = _OwnImpact(cfg, self.N)
+        self.drift = _drift_path(cfg.drift, self.N)
+        self.own_shift = 0.0
         self.cols: dict[str, list[Any]] = {k: [] for k in _COLUMNS}
         self.events: list[Event] = []
         if self.span.kind not in ("regular", "minutes"):
@@ -568,6 +627,8 @@ class _Replay:
         self.arrival = float("nan")
         self.last_mid = float("nan")
         self.last_valid: BookSnapshot | None = None
+        self.valid_market_mid = float("nan")
+        self.valid_own_shift = 0.0
 
     # ---- steps
     def preview(self, t: int) -> MarketState:
@@ -586,15 +647,18 @@ class _Replay:
         snap = self._live_book(t)
         last = t == self.N - 1
         ts = str(pd.Timestamp(self.day.minutes[t]).tz_localize("UTC"))
-        row = self._blank_row(t, snap)
-        if snap.status == "ok":
+        status = "missing" if self.day.missing[t] else snap.status
+        row = self._blank_row(t, snap, status)
+        if status == "ok":
             self.last_valid = snap
             self.last_mid = snap.mid
+            self.valid_market_mid = float(row["market_mid"])
+            self.valid_own_shift = self.own_shift
             if not np.isfinite(self.arrival):
                 self.arrival = snap.mid
         hist = History(day=self.day, t=t, filled=self.filled_arr, previous=self.previous)
-        halted = self._halted(t, ts, snap, hist, last)
-        q, book_used = self._order(t, ts, snap, hist, last, halted, row)
+        halted = self._halted(t, ts, snap, hist, last) if status == "ok" else False
+        q, book_used = self._order(t, ts, snap, status, hist, last, halted, row)
         if q > 0 and book_used is not None:
             self._fill(t, ts, q, book_used, last, row)
         elif q > 0:  # forced close without any valid book
@@ -622,8 +686,11 @@ class _Replay:
             self.cols[k].append(v)
 
     def _live_book(self, t: int) -> BookSnapshot:
-        """The minute's snapshot shifted by the policy's own accumulated impact."""
-        shift = self.sgn * self.impact.shift(t)
+        """The minute's snapshot shifted by the order's own accumulated impact (against the
+        order) and by any simulated drift of the market.
+        """
+        self.own_shift = self.impact.shift(t)
+        shift = self.sgn * self.own_shift + self.drift[t]
         self.day.shift[t] = shift
         d = self.day
         return BookSnapshot(
@@ -635,13 +702,15 @@ class _Replay:
             side=self.side,
         )
 
-    def _blank_row(self, t: int, snap: BookSnapshot) -> dict[str, Any]:
+    def _blank_row(self, t: int, snap: BookSnapshot, status: str) -> dict[str, Any]:
+        market_mid = float(0.5 * (self.day.bid_px[t, 0] + self.day.ask_px[t, 0])) + self.drift[t]
         return {
-            "period": t, "ts": self.day.minutes[t], "status": snap.status, "mid": snap.mid,
-            "spread": snap.spread, "decision": np.nan, "requested": 0.0, "filled": 0.0,
-            "unfilled": 0.0, "carried": 0.0, "dropped": 0.0, "beyond_depth": 0.0,
-            "avg_price": np.nan, "cost_vs_mid": 0.0, "cost_vs_arrival": 0.0,
-            "own_impact": 0.0, "model_cost": 0.0, "latency_s": np.nan, "remaining": self.R,
+            "period": t, "ts": self.day.minutes[t], "status": status, "mid": snap.mid,
+            "market_mid": market_mid, "spread": snap.spread, "decision": np.nan,
+            "requested": 0.0, "filled": 0.0, "unfilled": 0.0, "carried": 0.0, "dropped": 0.0,
+            "beyond_depth": 0.0, "avg_price": np.nan, "notional": 0.0, "cost_vs_mid": 0.0,
+            "cost_vs_arrival": 0.0, "own_impact": 0.0, "model_cost": 0.0, "latency_s": np.nan,
+            "remaining": self.R,
         }  # fmt: skip
 
     def _halted(self, t: int, ts: str, snap: BookSnapshot, hist: History, last: bool) -> bool:
@@ -657,13 +726,13 @@ class _Replay:
         t: int,
         ts: str,
         snap: BookSnapshot,
+        status: str,
         hist: History,
         last: bool,
         halted: bool,
         row: dict[str, Any],
     ) -> tuple[float, BookSnapshot | None]:
         """The child order to send and the book it walks (the close rule and lot applied)."""
-        status = snap.status
         book_used: BookSnapshot | None = snap if status == "ok" else None
         force = last and self.cfg.at_close == "force"
         if self.R <= 0:
@@ -673,9 +742,14 @@ class _Replay:
             row["status"] = "halted"
             return 0.0, None
         if status != "ok" and not force:
-            row["status"] = f"skipped:{status}"
+            row["status"] = "missing" if status == "missing" else f"skipped:{status}"
+            detail = (
+                "missing minute (no data): not tradable, nothing sent, shares carried"
+                if status == "missing"
+                else f"{status} book: nothing sent, shares carried"
+            )
             self.events.append(
-                Event(t, ts, "skipped", f"{status} book: nothing sent, shares carried")
+                Event(t, ts, "missing" if status == "missing" else "skipped", detail)
             )
             return 0.0, None
         q = self._decide(t, ts, snap, hist, row) if status == "ok" else 0.0
@@ -684,6 +758,12 @@ class _Replay:
             if status != "ok":
                 book_used = self.last_valid
                 row["status"] = f"forced_on_last_valid:{status}"
+                if book_used is not None:  # the row describes the book the fill walks
+                    row.update(
+                        mid=book_used.mid,
+                        spread=book_used.spread,
+                        market_mid=self.valid_market_mid,
+                    )
         lot = self.cfg.lot
         if lot is not None:
             q = min(round(q / lot) * lot, self.R)
@@ -743,10 +823,12 @@ class _Replay:
             filled=f,
             unfilled=unfilled,
             avg_price=notional / f if f > 0 else np.nan,
+            notional=notional,
             cost_vs_mid=c,
             cost_vs_arrival=self.sgn * (notional - f * self.arrival) if f > 0 else 0.0,
             # the shift from earlier fills is in the prices paid; the own half is charged here
-            own_impact=f * self.sgn * float(self.day.shift[t]) + own,
+            # (a book used at a forced close on the last valid book carries its own shift)
+            own_impact=f * self.valid_own_shift + own,
         )
         row["cost_vs_arrival"] += own
         if self.cfg.overflow == "carry":
@@ -768,6 +850,13 @@ class _Replay:
                 "no period has a valid (two-sided, uncrossed) book: nothing to simulate."
             )
         info = dict(getattr(self.policy, "info", {}) or {})
+        arrays = {
+            k: np.asarray(v, dtype=object if k in ("status", "ts") else np.float64)
+            for k, v in self.cols.items()
+            if k != "ts"
+        }
+        for v in arrays.values():
+            v.flags.writeable = False
         return SimResult(
             policy=self.name,
             symbol=self.book.symbol,
@@ -780,4 +869,6 @@ class _Replay:
             config=self.cfg,
             session=self.span.label,
             info=info,
+            book=self.day.book,
+            _arrays=arrays,
         )

@@ -99,6 +99,21 @@ class BookSnapshot:
         """``"ok"``, ``"crossed"`` or ``"empty"`` (see :func:`book_status`)."""
         return book_status(self.bid_px, self.ask_px, self.sz)
 
+    def segments(self) -> tuple[FloatArray, FloatArray]:
+        """``(slopes, widths)`` of this book's walk against its mid, as :meth:`curve` holds
+        them (absent levels: width 0 with the previous level's slope), without building and
+        validating a model: the adaptive policy's per-decision path.
+        """
+        px, sz = self.px, self.sz
+        s = px - self.mid if self.side == "buy" else self.mid - px
+        present = sz > 0
+        if not present.all():
+            idx = np.where(present, np.arange(px.shape[0]), -1)
+            prev = np.maximum.accumulate(idx)
+            first = int(np.argmax(present)) if present.any() else 0
+            s = s[np.where(prev >= 0, prev, first)]
+        return np.asarray(s, dtype=np.float64), np.asarray(sz, dtype=np.float64)
+
     def curve(self) -> PiecewiseLinearImpact:
         """The exact walk cost of this book against its mid, as a one-period piecewise model
         (slopes ``|p_l - mid|`` dollars per share, widths the level sizes).
@@ -109,10 +124,15 @@ class BookSnapshot:
 
 @dataclass(frozen=True, eq=False)
 class DayData:
-    """The day's minute snapshots and volumes as plain arrays (built once per run).
+    """The periods' minute snapshots and volumes as plain arrays (built once per run).
 
-    ``shift`` holds the simulated price shift of each period (permanent plus transient impact);
-    the simulator fills it period by period, and :class:`History` adds it to past prices.
+    ``shift`` holds the simulated price shift of each period (own permanent and transient
+    impact plus any simulated drift); the simulator fills it period by period, and
+    :class:`History` adds it to past prices. ``missing`` marks minutes without data (not
+    tradable, :mod:`execopt.data.grid`); ``clock`` is each period's local minute of the day
+    and ``position`` its minute within the session (``0 .. session_length - 1``), known in
+    advance like a timetable. ``earlier`` holds the same day's minutes before the first period
+    (already observed when the order arrives), or None.
     """
 
     book: BookSeries
@@ -123,11 +143,51 @@ class DayData:
     ask_sz: FloatArray
     volume: FloatArray
     shift: FloatArray = field(repr=False)
+    missing: NDArray[np.bool_] = field(repr=False, default_factory=lambda: np.zeros(0, bool))
+    clock: NDArray[np.intp] = field(repr=False, default_factory=lambda: np.zeros(0, np.intp))
+    position: NDArray[np.intp] = field(repr=False, default_factory=lambda: np.zeros(0, np.intp))
+    session_length: int = 0
+    earlier: DayData | None = field(repr=False, default=None)
 
     @classmethod
-    def from_minutes(cls, snaps: BookSeries, volume: FloatArray) -> DayData:
-        """From a per-minute series (``minute_snapshots()``) and its minute volume."""
+    def from_minutes(
+        cls,
+        snaps: BookSeries,
+        volume: FloatArray,
+        *,
+        earlier: BookSeries | None = None,
+        earlier_volume: FloatArray | None = None,
+    ) -> DayData:
+        """From a per-minute series (``minute_snapshots()``) and its minute volume; optionally
+        the same day's earlier minutes (a per-minute series) and their volume.
+        """
         minutes = np.asarray(snaps.minutes if snaps.minutes is not None else snaps.ts)
+        grid = snaps.grid if snaps.minutes is not None else None
+        n = len(minutes)
+        if grid is not None:
+            missing = np.asarray(grid.missing)
+            clock = np.asarray(grid.clock, dtype=np.intp)
+            if grid.session is not None:
+                open_ = int(grid.session[0][:2]) * 60 + int(grid.session[0][3:])
+                close = int(grid.session[1][:2]) * 60 + int(grid.session[1][3:])
+                position = clock - open_
+                length = close - open_
+            else:
+                position = np.arange(n, dtype=np.intp)
+                length = n
+        else:
+            missing = np.zeros(n, dtype=bool)
+            clock = np.arange(n, dtype=np.intp)
+            position = np.arange(n, dtype=np.intp)
+            length = n
+        before = None
+        if earlier is not None and len(earlier) > 0:
+            ev = (
+                earlier_volume
+                if earlier_volume is not None
+                else np.asarray(earlier.minute_volume(), dtype=float)
+            )
+            before = cls.from_minutes(earlier, ev)
         return cls(
             book=snaps,
             minutes=minutes,
@@ -136,13 +196,23 @@ class DayData:
             bid_sz=np.asarray(snaps.bid_sz, dtype=float),
             ask_sz=np.asarray(snaps.ask_sz, dtype=float),
             volume=np.asarray(volume, dtype=float),
-            shift=np.zeros(len(minutes)),
+            shift=np.zeros(n),
+            missing=missing,
+            clock=clock,
+            position=np.asarray(position, dtype=np.intp),
+            session_length=int(max(length, 1)),
+            earlier=before,
         )
 
     @property
     def N(self) -> int:  # noqa: N802 - the maths symbol
         """Number of periods."""
         return int(self.minutes.shape[0])
+
+    @property
+    def mid(self) -> FloatArray:
+        """Unshifted mid of every period (NaN where one-sided or missing)."""
+        return 0.5 * (self.bid_px[:, 0] + self.ask_px[:, 0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,6 +293,40 @@ class History:
         v.flags.writeable = False
         return v
 
+    @property
+    def earlier(self) -> DayData | None:
+        """The same day's minutes before the order arrived (None when there are none)."""
+        return self.day.earlier
+
+    def window(self, n: int, side: Side) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Prices, sizes (the side walked) and mids of the last ``n`` minutes up to ``t``,
+        reaching back into the same day's earlier minutes when the order is younger than
+        ``n`` minutes. Shapes ``(m, L)``, ``(m, L)``, ``(m,)`` with ``m <= n``.
+        """
+        n = max(int(n), 1)
+        lo = self.t + 1 - n
+        px, sz = (self.ask_px, self.ask_sz) if side == "buy" else (self.bid_px, self.bid_sz)
+        mid = self.mid
+        if lo >= 0:
+            return px[lo:], sz[lo:], mid[lo:]
+        e = self.day.earlier
+        if e is None or e.N == 0:
+            return px, sz, mid
+        k = min(-lo, e.N)
+        epx, esz = (e.ask_px, e.ask_sz) if side == "buy" else (e.bid_px, e.bid_sz)
+        return (
+            np.concatenate([epx[-k:], px]),
+            np.concatenate([esz[-k:], sz]),
+            np.concatenate([e.mid[-k:], mid]),
+        )
+
+    def returns_with_earlier(self) -> FloatArray:
+        """Log returns of the minute mids of the same day's earlier minutes and of ``0..t``."""
+        e = self.day.earlier
+        mid = self.mid if e is None else np.concatenate([e.mid, self.mid])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.diff(np.log(mid))
+
 
 @dataclass(frozen=True, eq=False)
 class MarketState:
@@ -269,6 +373,23 @@ class MarketState:
     def done(self) -> float:
         """Shares filled or dropped so far (``S - R``)."""
         return self.S - self.remaining
+
+    @property
+    def clock(self) -> NDArray[np.intp]:
+        """Local minute of the day of every period ``0..N-1`` (a timetable, known in
+        advance).
+        """
+        return self.history.day.clock
+
+    @property
+    def position(self) -> NDArray[np.intp]:
+        """Minute within the session of every period ``0..N-1`` (0 = the open)."""
+        return self.history.day.position
+
+    @property
+    def session_length(self) -> int:
+        """Minutes in the session the periods belong to (390 for a regular US day)."""
+        return self.history.day.session_length
 
 
 @runtime_checkable

@@ -124,7 +124,10 @@ class SumImpact(ImpactModel):
     @property
     def capacity(self) -> FloatArray | float:
         caps = [np.asarray(p.capacity, dtype=np.float64) for p in self.parts]
-        return np.minimum.reduce(caps) if len(caps) > 1 else caps[0]
+        out = caps[0]
+        for c in caps[1:]:  # pairwise: a book walk's per-period depth beside a fee's inf
+            out = np.minimum(out, c)
+        return float(out) if out.ndim == 0 else out
 
     def curvature_floor(self, u: FloatArray) -> FloatArray:
         return _total(p.curvature_floor(u) for p in self.parts)

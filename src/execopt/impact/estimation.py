@@ -70,6 +70,7 @@ __all__ = [
     "Weights",
     "fit_book",
     "make_estimator",
+    "quadratic_point_fit",
     "size_grid",
     "walk_minutes",
 ]
@@ -697,6 +698,32 @@ class QuadraticFit(_ImpactFit):
         return theta[0] * x + theta[1] * x * x
 
 
+def quadratic_point_fit(
+    x: ArrayLike, cost: ArrayLike, weights: Weights = "per_share"
+) -> tuple[float, float]:
+    """The point estimate ``(a, b)`` of :class:`QuadraticFit` alone (the same least squares,
+    ``a, b >= 0``), without the diagnostics, bootstrap and out-of-sample score: for callers
+    that refit often (the adaptive policy's forecast).
+
+    Raises
+    ------
+    DataError
+        When no observable cost carries weight.
+
+    Examples
+    --------
+    >>> x = [100.0, 200.0, 400.0]
+    >>> a, b = quadratic_point_fit(x, [[0.02 * v + 1e-4 * v * v for v in x]])
+    >>> round(a, 6), round(b, 8)
+    (0.02, 0.0001)
+    """
+    data = FitData.from_arrays(x, cost, None)
+    theta = QuadraticStats(data, weights).solve(np.ones((1, data.T)))[0]
+    if not np.all(np.isfinite(theta)):
+        raise DataError("no observable cost carries weight: cannot fit a quadratic model.")
+    return float(theta[0]), float(theta[1])
+
+
 class PowerLawFit(_ImpactFit):
     """Fit per-share slippage ``gamma x^delta`` (cost ``gamma x^(1+delta)``) by NLS on costs.
 
@@ -835,8 +862,9 @@ class MinuteWalk:
         Minutes in the session(s).
     n_filled : int
         Minutes left out because they hold no book state of their own (the snapshot was
-        carried forward from an earlier minute, or back from a later one): counting a copied
-        book again would shrink every confidence interval for nothing.
+        carried forward from an earlier minute, or the minute is missing: see
+        :mod:`execopt.data.grid`): counting a copied book again would shrink every confidence
+        interval for nothing.
     snapshots : BookSeries
         ``book.minute_snapshots()``.
     """
@@ -873,8 +901,10 @@ def walk_minutes(
     """
     side = check_side(side)
     snaps = book.minute_snapshots()
-    ts = np.asarray(snaps.ts, dtype="datetime64[ns]")
-    if snaps.minutes is not None:
+    if snaps.grid is not None:
+        own = np.asarray(snaps.grid.observed)
+    elif snaps.minutes is not None:  # a per-minute series built by hand: its own times
+        ts = np.asarray(snaps.ts, dtype="datetime64[ns]")
         start = np.asarray(snaps.minutes, dtype="datetime64[ns]")
         own = (ts >= start) & (ts < start + np.timedelta64(60_000_000_000, "ns"))
     else:  # pragma: no cover - minute_snapshots always sets minutes

@@ -6,13 +6,14 @@ from execopt.problem.certificate import Certificate
 from execopt.problem.dispatch import certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.optimum import exact_optimum
-from execopt.problem.terms import MeanVarianceRisk, Term, VaRLimit
+from execopt.problem.terms import Drift, MeanVarianceRisk, Term, VaRLimit
 from execopt.problem.waterfill import WaterFill, concave_vertex, waterfill
 
 __all__ = [
     "Basket",
     "BasketCertificate",
     "Certificate",
+    "Drift",
     "ExecutionProblem",
     "FactorCovariance",
     "MeanVarianceRisk",

@@ -1,11 +1,11 @@
 """The execution problem: split ``S`` shares over ``N`` periods at minimum cost.
 
-    minimise   sum_t c_t(x_t) + [k sum_t sigma_t^2 R_t^2] + [further terms]
+    minimise   sum_t c_t(x_t) + [k sum_t sigma_t^2 R_t^2] + [sum_t mu_t R_t] + [further terms]
     subject to sum_t x_t = S,   0 <= x_t <= u_t,   [ z ||sigma R||_2 <= var_limit ]
 
 with ``R_t = S - sum_{s<=t} x_s`` the shares still to trade after period ``t`` (the Almgren–Chriss
 mean-variance term, ``k`` the risk aversion, ``sigma`` the per-period price volatility in dollars
-per share). The objective is a sum of terms (:mod:`execopt.problem.terms`): the separable impact
+per share; ``mu`` the expected adverse drift of the mid, dollars per share per period). The objective is a sum of terms (:mod:`execopt.problem.terms`): the separable impact
 model and the non-separable terms the problem's options add. Glossary: ``S`` shares, ``N``
 periods, ``u`` caps (shares), ``x`` the schedule.
 """
@@ -27,6 +27,7 @@ from execopt.errors import ConvexityError, InfeasibleError, InputError
 from execopt.impact.base import ImpactModel, decode_array, encode_array, model_from_dict
 from execopt.impact.transient import Kernel, kernel_from_dict
 from execopt.problem.terms import (
+    Drift,
     MeanVarianceRisk,
     PermanentImpact,
     Term,
@@ -100,6 +101,11 @@ class ExecutionProblem:
     permanent : float
         ``gamma >= 0``, linear permanent impact, dollars per share per share: adds
         ``gamma (S^2 - sum_t x_t^2) / 2`` (Almgren–Chriss's discrete convention).
+    drift : None, float or array_like of shape (N,)
+        ``mu_t``, the expected change of the mid from period ``t`` to ``t + 1`` *against the
+        order* (the expected rise for a buy, the expected fall for a sell), dollars per share:
+        adds :class:`~execopt.problem.terms.Drift`, ``sum_t mu_t R_t`` (the expected timing
+        cost). Linear in ``x``: every solver takes it. None or 0: no term.
 
     Raises
     ------
@@ -130,6 +136,7 @@ class ExecutionProblem:
     var_z: float = DEFAULT_VAR_Z
     transient: Kernel | None = None
     permanent: float = 0.0
+    drift: float | FloatArray | None = None
     _u: FloatArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -175,23 +182,26 @@ class ExecutionProblem:
                 u = np.minimum(u, depth)
         elif cap is not None:
             c = _array_arg("cap", self.cap, N, what="None, a number of shares or one per period")
-            if np.isnan(c).any() or (c < 0).any():
+            lo = float(np.minimum.reduce(c, axis=None))  # NaN anywhere makes the minimum NaN
+            if not lo >= 0.0:
                 raise InputError(
                     "cap must be >= 0 and not NaN in every period (shares); use inf for no cap."
                 )
             c.flags.writeable = False
             object.__setattr__(self, "cap", c)
-            u = np.broadcast_to(c, (N,)).astype(np.float64)
+            # a length-N cap is its own (read-only, private) copy: no second copy for u
+            u = c if c.shape == (N,) else np.broadcast_to(c, (N,)).astype(np.float64)
             if not (isinstance(depth, float) and depth == math.inf):
                 u = np.minimum(u, depth)
         elif isinstance(depth, float) and depth == math.inf:
             u = np.full(N, math.inf)
         else:
             u = np.broadcast_to(np.asarray(depth, dtype=np.float64), (N,)).copy()
-        u.flags.writeable = False
+        if u.flags.writeable:
+            u.flags.writeable = False
         object.__setattr__(self, "_u", u)
         if S > 0:
-            total = float(u.sum())
+            total = float(np.add.reduce(u))
             if S > total * (1 + 1e-12):
                 raise InfeasibleError(
                     f"shares S = {S:,.6g} exceed the sum of the per-period caps {total:,.6g} over "
@@ -228,9 +238,18 @@ class ExecutionProblem:
                 "VaR limit off."
             )
         object.__setattr__(self, "var_z", z)
+        if self.drift is not None:
+            mu = _array_arg("drift", self.drift, N, what="dollars per share per period")
+            if not np.isfinite(mu).all():
+                raise InputError(
+                    "drift must be finite (the expected adverse mid change, dollars per share per "
+                    "period)."
+                )
+            mu.flags.writeable = False
+            object.__setattr__(self, "drift", float(mu) if mu.ndim == 0 else mu)
         if self.transient is not None or self.permanent != 0.0:
             self._check_price_impact()
-        elif self.risk_aversion == 0.0 and self.var_limit is None:
+        elif self.risk_aversion == 0.0 and self.var_limit is None and not self._drifting:
             # the common separable case, decided here (the decision path builds a problem per
             # decision; each lazy property costs about a microsecond on first use)
             d = self.__dict__
@@ -341,7 +360,14 @@ class ExecutionProblem:
             out.append(TransientImpact(self.transient, self.periods))
         if self.permanent > 0:
             out.append(PermanentImpact(self.shares, self.permanent))
+        if self._drifting:
+            mu = np.broadcast_to(np.asarray(self.drift, dtype=np.float64), (self.periods,))
+            out.append(Drift(self.shares, mu))
         return tuple(out)
+
+    @property
+    def _drifting(self) -> bool:
+        return self.drift is not None and bool(np.any(np.asarray(self.drift) != 0))
 
     @cached_property
     def limits(self) -> tuple[VaRLimit, ...]:
@@ -376,6 +402,34 @@ class ExecutionProblem:
         k = self.transient.min_eigenvalue(N) if self.transient is not None else 0.0
         kappa = floor + max(k, 0.0) - self.permanent
         return kappa if kappa > 0 and math.isfinite(kappa) else 0.0
+
+    def linear_rate(self) -> FloatArray | None:
+        """The summed per-share rate of the objective's *linear* terms (those whose
+        ``diagonal_quadratic`` has zero curvature, e.g. :class:`~execopt.problem.terms.Drift`),
+        dollars per share, or None when there is none.
+        """
+        N = self.periods
+        rates = []
+        for t in self.terms:
+            d = t.diagonal_quadratic(N)
+            if d is not None and not np.any(d[1]):
+                rates.append(np.asarray(d[0], dtype=np.float64))
+        return np.sum(rates, axis=0) if rates else None
+
+    def fold_linear_terms(self) -> ExecutionProblem:
+        """The same problem with its linear terms moved into the separable model as a per-share
+        rate (``impact + PerShareFee(rate)``): the same minimiser and multiplier, the objective
+        lower by a constant (``S sum_t mu_t`` for the drift). The exact kernels use it: a linear
+        term keeps water-filling, the banded and the active-set solvers exact.
+        """
+        rate = self.linear_rate()
+        if rate is None:
+            return self
+        from dataclasses import replace
+
+        from execopt.impact.fees import PerShareFee
+
+        return replace(self, impact=self.impact + PerShareFee(rate), drift=None)
 
     def remaining(self, x: ArrayLike) -> FloatArray:
         """``R_t = S - sum_{s<=t} x_s``, shares still to trade after each period."""
@@ -424,6 +478,7 @@ class ExecutionProblem:
             "var_z": self.var_z,
             "transient": None if self.transient is None else self.transient.to_dict(),
             "permanent": self.permanent,
+            "drift": None if self.drift is None else encode_array(self.drift),
         }
 
     @classmethod
@@ -452,7 +507,7 @@ class ExecutionProblem:
         kw["impact"] = model_from_dict(d["impact"])
         if kw.get("transient") is not None:
             kw["transient"] = kernel_from_dict(kw["transient"])
-        for k in ("cap", "volatility"):
+        for k in ("cap", "volatility", "drift"):
             if kw.get(k) is not None:
                 kw[k] = decode_array(kw[k], k)
         return cls(**kw)

@@ -199,7 +199,8 @@ def solve_mean_variance(problem: ExecutionProblem) -> WaterFill:
         ab[0, 1:] = off  # upper form: ab[0, j] = A[j-1, j]
         ab[1] = diag
         try:
-            R = solveh_banded(ab, rhs, check_finite=False)
+            # LAPACK's banded solver refuses a 1 x 1 system (N = 2): divide
+            R = rhs / diag if N == 2 else solveh_banded(ab, rhs, check_finite=False)
         except LinAlgError as exc:  # pragma: no cover - b > 0 makes the system positive definite
             raise NotSupportedError(f"the banded KKT system is singular ({exc}).") from exc
         x = -np.diff(np.concatenate([[S], R, [0.0]]))

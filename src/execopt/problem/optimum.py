@@ -11,6 +11,8 @@ separable + a VaR limit                     water-filling, exact when the limit 
 ``a_t x + b_t x^2`` + a transient kernel    active set (:mod:`execopt.problem.transient_qp`):
 (+ permanent impact)                        O(N) tridiagonal solves for the exponential kernel,
                                             dense Cholesky for others (N <= 3,000)
+any of the above + linear terms (drift)     the same, with the linear terms folded into the
+                                            separable model as a per-share rate
 anything else                               :class:`~execopt.errors.NotSupportedError` naming a
                                             conic method
 ==========================================  ====================================================
@@ -58,6 +60,8 @@ def exact_optimum(problem: ExecutionProblem) -> WaterFill:
     """
     if problem.separable:
         return waterfill(problem)
+    if problem.linear_rate() is not None:  # linear terms (drift): a per-share rate, same optimum
+        return exact_optimum(problem.fold_linear_terms())
     if not problem.terms:
         wf = waterfill(problem)
         for lim in problem.limits:

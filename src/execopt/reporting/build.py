@@ -369,7 +369,7 @@ def build_reports(
     """
     root = root or _repo_root()
     notebooks = sorted((notebooks_dir or root / "notebooks").glob("[0-9][0-9]_*.py"))
-    if only:
+    if only is not None:  # [] runs no notebook: the index is rewritten from results.json
         notebooks = [n for n in notebooks if any(n.stem.startswith(o) for o in only)]
     out_root = Path(out_root) if out_root is not None else root / "reports"
     out_root.mkdir(parents=True, exist_ok=True)
@@ -421,12 +421,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. 02 06")
     ap.add_argument("--out", default=None, help="output folder (default: reports/)")
+    ap.add_argument(
+        "--index-only",
+        action="store_true",
+        help="run no notebook; rewrite index.html from results.json and the built reports",
+    )
     a = ap.parse_args(argv)
     res = build_reports(
         fast=a.fast,
         seed=a.seed,
         data_path=a.data,
-        only=a.only,
+        only=[] if a.index_only else (a.only or None),
         out_root=Path(a.out) if a.out else None,
     )
     failed = [r.name for r in res if not r.ok]

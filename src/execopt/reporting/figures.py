@@ -12,7 +12,7 @@ dollars per share squared, ``lam`` the marginal cost of the last share.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,11 +40,16 @@ __all__ = [
     "leaderboard_chart",
     "mandate_costs",
     "marginal_check",
+    "markout_curves",
     "mc_distribution",
     "mc_schedule",
     "oracle_capture",
+    "risk_frontier",
+    "saving_intervals",
     "schedule_costs",
     "sensitivity_sweeps",
+    "shortfall_distributions",
+    "shortfall_parts",
     "solver_gaps",
     "solver_scaling",
     "solver_schedules",
@@ -406,6 +411,159 @@ def oracle_capture(table: pd.DataFrame) -> Figure:
     ax.set_ylabel("oracle saving captured (%)")
     ax.set_title("share of the perfect-foresight saving over TWAP")
     ax.legend(fontsize="small")
+    return fig
+
+
+def shortfall_distributions(rows: pd.DataFrame, order: Sequence[str] | None = None) -> Figure:
+    """Distribution of each policy's implementation shortfall over the episodes (bp): a box
+    per policy with the episodes as dots; beside it, the timing part alone.
+
+    ``rows``: the episodes' table (``policy``, ``shortfall_bps``, ``timing_bps``).
+    """
+    names = list(order) if order is not None else list(dict.fromkeys(rows["policy"]))
+    fig, axes = _fig(1, 2, 11.0, 4.2, sharey=True)
+    rng = np.random.default_rng(0)  # the dots' horizontal jitter only
+    for ax, col, title in (
+        (axes[0], "shortfall_bps", "implementation shortfall"),
+        (axes[1], "timing_bps", "of which timing (mid drift since arrival)"),
+    ):
+        data = [rows.loc[rows["policy"] == n, col].to_numpy(dtype=float) for n in names]
+        ax.boxplot(data, showfliers=False, widths=0.5)
+        for i, (n, d) in enumerate(zip(names, data, strict=True)):
+            ax.plot(
+                i + 1 + rng.uniform(-0.15, 0.15, d.size), d, ".", ms=2, alpha=0.35,
+                color=colour(n),
+            )  # fmt: skip
+        ax.set_xticks(range(1, len(names) + 1), [_short(n) for n in names], rotation=20)
+        ax.axhline(0.0, color="black", lw=0.6)
+        ax.set_title(title)
+    axes[0].set_ylabel("bp of S x arrival mid (> 0: a cost)")
+    return fig
+
+
+def _short(name: str) -> str:
+    return "oracle (bound)" if name == "oracle" else name
+
+
+def shortfall_parts(parts: pd.DataFrame) -> Figure:
+    """Mean shortfall of each policy split into its parts (stacked bars, bp), the total marked.
+
+    ``parts``: ``policy``, ``part`` (spread, impact, timing, fees, opportunity), ``bps``.
+    """
+    names = list(dict.fromkeys(parts["policy"]))
+    order = ["spread", "impact", "timing", "fees", "opportunity"]
+    colours = {"spread": "#1f77b4", "impact": "#ff7f0e", "timing": "#2ca02c",
+               "fees": "#9467bd", "opportunity": "#8c564b"}  # fmt: skip
+    piv = parts.pivot(index="policy", columns="part", values="bps").reindex(names)
+    fig, axes = _fig(1, 1, 9.0, 4.2)
+    ax = axes[0]
+    pos = np.arange(len(names))
+    up = np.zeros(len(names))
+    down = np.zeros(len(names))
+    for part in order:
+        v = piv[part].to_numpy(dtype=float) if part in piv else np.zeros(len(names))
+        base = np.where(v >= 0, up, down)
+        ax.bar(pos, v, 0.6, bottom=base, color=colours[part], label=part)
+        up = np.where(v >= 0, up + v, up)
+        down = np.where(v < 0, down + v, down)
+    total = piv[order].sum(axis=1).to_numpy(dtype=float)
+    ax.plot(pos, total, "k_", ms=22, mew=2, label="total (mean shortfall)")
+    ax.set_xticks(pos, [_short(n) for n in names], rotation=20)
+    ax.axhline(0.0, color="black", lw=0.6)
+    ax.set_ylabel("mean over the episodes (bp of S x arrival mid)")
+    ax.set_title("where the shortfall goes: spread, impact, timing, fees, opportunity")
+    ax.legend(fontsize="small", ncol=3)
+    return fig
+
+
+def risk_frontier(frontier: pd.DataFrame) -> Figure:
+    """Mean against standard deviation of the shortfall over the episodes, one point per
+    policy; Almgren–Chriss over its urgencies as a line; the oracle (an impact-only bound) as
+    a hollow marker; efficient points ringed.
+
+    ``frontier``: ``policy``, ``kind`` (policy, ac, bound), ``mean_bps``, ``sd_bps``,
+    ``efficient``.
+    """
+    fig, axes = _fig(1, 1, 8.0, 5.0)
+    ax = axes[0]
+    ac = frontier[frontier["kind"] == "ac"].sort_values("sd_bps")
+    if len(ac):
+        ax.plot(ac["sd_bps"], ac["mean_bps"], "-o", color=colour("ac"), ms=4,
+                label="Almgren-Chriss over urgency")  # fmt: skip
+        for _, r in ac.iterrows():
+            ax.annotate(str(r["policy"]).replace("ac(", "").rstrip(")"),
+                        (r["sd_bps"], r["mean_bps"]), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")  # fmt: skip
+    for _, r in frontier[frontier["kind"] != "ac"].iterrows():
+        bound = r["kind"] == "bound"
+        ax.plot(
+            r["sd_bps"], r["mean_bps"], "o", ms=8, color=colour(str(r["policy"])),
+            mfc="none" if bound else colour(str(r["policy"])),
+            label=f"{r['policy']} (impact-only bound)" if bound else str(r["policy"]),
+        )  # fmt: skip
+    eff = frontier[frontier["efficient"]]
+    ax.plot(eff["sd_bps"], eff["mean_bps"], "o", ms=13, mfc="none", mec="black", mew=0.8,
+            label="efficient")  # fmt: skip
+    ax.set_xlabel("standard deviation of the shortfall (bp)")
+    ax.set_ylabel("mean shortfall (bp)")
+    ax.set_title("risk and cost over the episodes (lower left is better)")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def markout_curves(markouts: pd.DataFrame) -> Figure:
+    """Mean mark-out of each policy's fills against the horizon (bp of the fill price; > 0:
+    the price moved past the fills in the order's favour).
+
+    ``markouts``: ``policy``, ``horizon`` (minutes), ``bps``.
+    """
+    fig, axes = _fig(1, 1, 8.0, 4.0)
+    ax = axes[0]
+    for name, g in markouts.groupby("policy", sort=False):
+        ax.plot(g["horizon"], g["bps"], "-o", color=colour(str(name)), label=_short(str(name)),
+                ms=4)  # fmt: skip
+    ax.axhline(0.0, color="black", lw=0.6)
+    ax.set_xscale("log")
+    ax.set_xticks(sorted(markouts["horizon"].unique()),
+                  [f"+{h} min" for h in sorted(markouts["horizon"].unique())])  # fmt: skip
+    ax.set_xlabel("minutes after the fill")
+    ax.set_ylabel("mark-out (bp of the fill price)")
+    ax.set_title("mark-outs of the fills")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def saving_intervals(table: pd.DataFrame) -> Figure:
+    """Each policy's mean saving against TWAP with its 95 % interval (block bootstrap over
+    start times; days too when given), and the Sharpe ratio of the saving with its interval.
+
+    ``table``: :func:`~execopt.reporting.tables.tca_table` rows (``policy``, ``saving_bps``,
+    ``saving_lo_bps``, ``saving_hi_bps``, ``saving_days_lo_bps``, ``saving_days_hi_bps``,
+    ``sharpe``, ``sharpe_lo``, ``sharpe_hi``).
+    """
+    t = table[np.isfinite(table["saving_bps"].to_numpy(dtype=float))]
+    fig, axes = _fig(1, 2, 11.0, 4.0)
+    pos = np.arange(len(t))
+    for ax, (m, lo, hi, label) in zip(
+        axes,
+        (("saving_bps", "saving_lo_bps", "saving_hi_bps", "saving vs TWAP (bp)"),
+         ("sharpe", "sharpe_lo", "sharpe_hi", "Sharpe ratio of the saving (per episode)")),
+        strict=True,
+    ):  # fmt: skip
+        v = t[m].to_numpy(dtype=float)
+        err = np.vstack([v - t[lo].to_numpy(dtype=float), t[hi].to_numpy(dtype=float) - v])
+        ax.errorbar(pos, v, yerr=np.nan_to_num(err), fmt="o", color="black", capsize=4,
+                    label="block bootstrap, 95 %")  # fmt: skip
+        if m == "saving_bps" and np.isfinite(t["saving_days_lo_bps"].to_numpy(dtype=float)).any():
+            dl = t["saving_days_lo_bps"].to_numpy(dtype=float)
+            dh = t["saving_days_hi_bps"].to_numpy(dtype=float)
+            ax.errorbar(pos + 0.15, v, yerr=np.nan_to_num(np.vstack([v - dl, dh - v])), fmt="s",
+                        color="grey", capsize=4, label="days resampled, 95 %")  # fmt: skip
+        ax.axhline(0.0, color="black", lw=0.6)
+        ax.set_xticks(pos, [str(p).replace(" (impact-only bound)", " (bound)")
+                            for p in t["policy"]], rotation=20)  # fmt: skip
+        ax.set_title(label)
+        ax.legend(fontsize="small")
     return fig
 
 

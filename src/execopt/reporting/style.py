@@ -97,6 +97,8 @@ def colour(name: str) -> str:
         return COLOURS[first]
     if key.startswith("fitted"):
         return COLOURS["static"]
+    if key.startswith("ac("):  # Almgren-Chriss at one urgency: the family's colour
+        return COLOURS["ac"]
     return _SPARE[sum(map(ord, key)) % len(_SPARE)]
 
 

@@ -231,13 +231,16 @@ def _merge_mode(problem: ExecutionProblem) -> str:
     ``"dense-kernel"``: merged with the kernel only (the impact model is not quadratic).
     """
     N = problem.periods
-    if not any(t.diagonal_quadratic(N) is not None for t in problem.terms):
+    diags = [d for d in (t.diagonal_quadratic(N) for t in problem.terms) if d is not None]
+    if not diags:
         return "none"
     diag = problem.impact.diagonal_quadratic(N)
     if diag is not None:
         q = diag[1] + _diag_terms(problem)[1]
         if np.all(q >= 0):
             return "diag"
+    if not any(np.any(d[1] < 0) for d in diags):
+        return "none"  # linear or convex terms (drift): each compiles with its own canon
     kernels = [t for t in problem.terms if isinstance(t, TransientImpact)]
     if kernels:
         return "dense" if diag is not None else "dense-kernel"

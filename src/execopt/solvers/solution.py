@@ -76,9 +76,12 @@ class Solution:
     info: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # a Solution is a record: its schedule cannot be edited behind its certificate
-        x = np.array(self.schedule, dtype=np.float64, copy=True)
-        x.flags.writeable = False
+        # a Solution is a record: its schedule cannot be edited through it, behind its
+        # certificate (a read-only view: the solvers hand over arrays nobody else holds)
+        x = np.asarray(self.schedule, dtype=np.float64)
+        if x.flags.writeable:
+            x = x.view()
+            x.flags.writeable = False
         object.__setattr__(self, "schedule", x)
 
     @property

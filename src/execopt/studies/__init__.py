@@ -16,6 +16,8 @@ module                         what
 :mod:`.montecarlo`             parameter uncertainty (:mod:`.uncertainty`, :mod:`.fitted`)
 :mod:`.stress`                 regimes and stress scenarios as parameter transformations
 :mod:`.stress_sim`             policies replayed in the simulator on stressed synthetic books
+:mod:`.episodes`               many parent orders per day: shortfall decomposition, savings
+                               with intervals, Sharpe/drawdown of savings, the frontier
 :mod:`.audit`                  the reference document's claims, re-derived, with verdicts
 :mod:`.basket_study`           baskets: joint vs independent episodes, mandate price, frontier
 :mod:`.basket_cases`           basket instances for the reference suite, two-solver cross-check
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         run_basket_episodes,
     )
     from execopt.studies.cases import build_case, u_shape, volume_caps
+    from execopt.studies.episodes import EpisodeConfig, EpisodeStudy, run_episodes
     from execopt.studies.fitted import book_distribution, profile_bootstrap
     from execopt.studies.many_orders import Order, random_orders, solve_orders
     from execopt.studies.montecarlo import MonteCarloConfig, MonteCarloResult, run_montecarlo
@@ -85,6 +88,8 @@ _LAZY: dict[str, str] = {
     "BOOK_SCENARIOS": "execopt.studies.stress_sim",
     "BookScenario": "execopt.studies.stress_sim",
     "BootstrapParameters": "execopt.studies.uncertainty",
+    "EpisodeConfig": "execopt.studies.episodes",
+    "EpisodeStudy": "execopt.studies.episodes",
     "MonteCarloConfig": "execopt.studies.montecarlo",
     "MonteCarloResult": "execopt.studies.montecarlo",
     "NormalParameters": "execopt.studies.uncertainty",
@@ -107,6 +112,7 @@ _LAZY: dict[str, str] = {
     "marginal_check": "execopt.studies.sensitivity",
     "profile_bootstrap": "execopt.studies.fitted",
     "run_audit": "execopt.studies.audit",
+    "run_episodes": "execopt.studies.episodes",
     "run_montecarlo": "execopt.studies.montecarlo",
     "run_sensitivity": "execopt.studies.sensitivity",
     "run_sim_stress": "execopt.studies.stress_sim",
@@ -139,6 +145,8 @@ __all__ = [
     "BasketStudyConfig",
     "BookScenario",
     "BootstrapParameters",
+    "EpisodeConfig",
+    "EpisodeStudy",
     "MonteCarloConfig",
     "MonteCarloResult",
     "NormalParameters",
@@ -166,6 +174,7 @@ __all__ = [
     "random_orders",
     "run_audit",
     "run_basket_episodes",
+    "run_episodes",
     "run_montecarlo",
     "run_sensitivity",
     "run_sim_stress",

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt._atomic import check_output_dir, write_bytes, write_text
+from execopt._json import plain
 from execopt.errors import DataError, InfeasibleError, InputError
 from execopt.impact.base import ImpactModel, model_from_dict
 from execopt.impact.transient import Kernel, kernel_from_dict
@@ -160,29 +160,11 @@ _KERNEL_KEYS = {
 
 # ----------------------------------------------------------------------------- JSON values
 def to_json_value(obj: Any) -> Any:
-    """Plain JSON types for ``obj``: arrays to lists, NaN/inf to None, integral floats to ints.
-
-    Integral floats below ``1e15`` in magnitude are written as integers (``500`` rather than
-    ``500.0``): shorter, and read back to the same float.
+    """Plain JSON types for ``obj`` (:func:`execopt._json.plain`): arrays to lists, NaN/inf to
+    None, and integral floats below ``1e15`` written as integers (``500`` rather than ``500.0``:
+    shorter, and read back to the same float).
     """
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        if not math.isfinite(f):
-            return None
-        if f.is_integer() and abs(f) < 1e15:
-            return int(f)
-        return f
-    if isinstance(obj, np.ndarray):
-        return [to_json_value(v) for v in obj.tolist()]
-    if isinstance(obj, Mapping):
-        return {str(k): to_json_value(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_json_value(v) for v in obj]
-    raise TypeError(f"cannot write {type(obj).__name__} to a suite file")
+    return plain(obj, integral=True)
 
 
 def compact_value(v: Any) -> Any:
