@@ -2,11 +2,12 @@
 # # 08 Solver validation: how do the toolkit's own methods fare on the reference suite?
 #
 # The reference suite (`execopt suite export`) holds certified instances: quadratic, power law,
-# book walks, mean-variance, large, badly scaled, degenerate and infeasible ones. Here every
-# method of `eo.solve` is validated against it exactly as a production solver would be with
-# `execopt validate`: feasibility, objective gap to the certified optimum (relative tolerance
-# 1e-6) and KKT residuals. "n/a" means a method does not apply to an instance (OSQP on a power
-# cone, SLSQP beyond its size limit), not a failure. The SciPy baselines (SLSQP, differential
+# book walks, mean-variance, transient impact, baskets, large, badly scaled, degenerate and
+# infeasible ones. Here every method of `eo.solve` is validated against it exactly as a
+# production solver would be with `execopt validate`: feasibility, objective gap to the certified
+# optimum (relative tolerance 1e-6), the schedule where the optimum is unique and KKT residuals.
+# "n/a" means a method does not apply to an instance (OSQP on a power cone, SLSQP beyond its size
+# limit or on a basket, exact on a coupled basket), not a failure. The SciPy baselines (SLSQP, differential
 # evolution) run on the fast subset only, DE with a short time limit: on the whole suite SLSQP
 # spends up to its 60 s limit on each non-smooth N = 390 book walk, and DE's gap is the point.
 

@@ -5,13 +5,14 @@
 # piqp, proxsuite, daqp, quadprog, ecos, HiGHS and QPALM beside Clarabel, OSQP and SCS) is run on
 # the reference suite at its default settings and at tight ones, the way an outside team would:
 # the suite is exported with `execopt suite export`, a QP-only adapter written from the exported
-# `FORMAT.md` alone writes `<id>.csv` for every LP/QP instance, and `execopt validate
+# `FORMAT.md` alone writes `<id>.csv` for every single-order LP/QP instance (transient kernels
+# included: a dense K from the kernel's fields, or the exponential chain), and `execopt validate
 # --only-present --json` judges the files (feasibility, objective, the schedule itself where the
-# optimum is unique, the KKT conditions with the stored multiplier). Power-cone instances are
-# outside a QP solver's reach and are not counted. Time is the shifted geometric mean (shift
-# 10 ms) with failures counted at the time limit (30 s a solve, 5 s in fast mode), as in
-# qpbenchmark; a solver gets 300 s per setting for the whole suite. The fast mode runs a
-# 14-instance subset.
+# optimum is unique, the KKT conditions with the stored multiplier). Power-cone and
+# second-order-cone instances are outside a QP solver's reach, baskets outside the adapter's;
+# neither is counted. Time is the shifted geometric mean (shift 10 ms) with failures counted at
+# the time limit (30 s a solve, 5 s in fast mode), as in qpbenchmark; a solver gets 300 s per
+# setting for the whole suite. The fast mode runs a 17-instance subset.
 
 # %% tags=["parameters"]
 seed = 0

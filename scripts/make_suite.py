@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """Regenerate execopt's reference suite deterministically (fixed seeds); ``--help`` for options.
 
-Writes ``src/execopt/studies/suite/data/v1/*.json`` and ``MANIFEST.json`` (about 3 minutes; the
-cross-checks run Clarabel, SCS and OSQP on every feasible instance). ``--only ID ...`` rewrites a
+Writes ``src/execopt/studies/suite/data/v3/*.json``, the specification documents and
+``MANIFEST.json`` (a few minutes; the cross-checks run Clarabel, SCS and OSQP on every feasible
+instance, the basket solvers on every basket). ``--docs`` only refreshes ``FORMAT.md``, the JSON
+Schema and the manifest. ``--only ID ...`` rewrites a
 few instances without touching the manifest; the bytes are those a full run writes.
 
     .venv/bin/python scripts/make_suite.py

@@ -39,7 +39,8 @@ def test_each_installed_solver_is_on_the_board(runs: pd.DataFrame, solver: str) 
     mine = runs[runs["solver"] == solver]
     assert set(mine["id"]) == set(FAST_IDS)
     qp = mine[mine["qp"]]
-    assert len(qp) == len(FAST_IDS) - 1  # pow-soun-n10 is a power cone: not a QP instance
+    # pow-soun-n10 is a power cone, bk-m2-factor a basket: neither is attempted by the adapter
+    assert len(qp) == len(FAST_IDS) - 2
     # every QP instance either passes or has a failure kind; non-QP ones are not attempted
     assert ((qp["verdict"] == "pass") | qp["kind"].isin(KINDS)).all()
     assert (mine.loc[~mine["qp"], "verdict"] == "not attempted").all()
@@ -79,6 +80,11 @@ def test_a_qp_only_adapter_from_format_md_passes_with_only_present(tmp_path: Pat
     assert summary["by_family"]["quadratic"]["coverage"] == 1.0
     assert summary["by_family"]["piecewise"]["coverage"] == 1.0
     assert summary["by_family"]["power"]["not_attempted"] > 0
+    # transient QPs are attempted (K from the kernel fields, or the exponential chain); the
+    # power-cone transient instance and the baskets are not
+    fam = summary["by_family"]
+    assert fam["transient"]["attempted"] >= fam["transient"]["instances"] - 1
+    assert fam["basket"]["attempted"] == 0 and fam["basket"]["not_attempted"] > 0
     # without --only-present the power-cone instances it could not attempt fail
     assert subprocess.run(cmd, capture_output=True, timeout=120).returncode == 1
 

@@ -32,6 +32,13 @@ REGEN_IDS = (
     "deg-linear-ties",
     "deg-s0-pw",
     "inf-pw-depth",
+    "tr-exp-frog-n30-cap",
+    "tr-tab-frog-n30-intraday",
+    "tr-exp-powimpact-soun-n30",
+    "tr-inf-exp-caps",
+    "bk-m2-full-h-band",
+    "bk-m2-factor-var",
+    "bk-inf-one-sided-band",
 )
 
 
@@ -62,7 +69,7 @@ def test_suite_covers_every_category(suite: list[fmt.Instance]) -> None:
     assert len(suite) >= 100
     assert {i.group for i in suite} == set(GROUPS)
     assert {i.family for i in suite} == set(FAMILIES)
-    assert {i.cone for i in suite} == {"lp", "qp", "power"}
+    assert {i.cone for i in suite} == {"lp", "qp", "socp", "power"}  # socp: basket VaR limits
     tags = {t for i in suite for t in i.tags}
     for t in (
         "quadratic",
@@ -80,6 +87,15 @@ def test_suite_covers_every_category(suite: list[fmt.Instance]) -> None:
         "ties",
         "zero-cost",
         "infeasible",
+        "transient",
+        "exponential",
+        "power-law",
+        "tabulated",
+        "permanent",
+        "basket",
+        "cross-impact",
+        "band",
+        "var-limit",
     ):
         assert t in tags, t
     Ns = [i.periods for i in suite]
@@ -116,8 +132,9 @@ def test_infeasible_instances_raise_when_built(suite: list[fmt.Instance], suite_
     for inst in infeasible:
         assert inst.problem is None
         assert inst.data["optimum"] is None and inst.data["certificate"] is None
+        build = fmt.basket_from_instance if inst.is_basket else fmt.problem_from_instance
         with pytest.raises(InfeasibleError, match=inst.id):
-            fmt.problem_from_instance(inst.data)
+            build(inst.data)
         problem, data = fmt.load_instance(inst.path)
         assert problem is None and data["infeasible"] is True
 
@@ -271,7 +288,10 @@ def test_a_tampered_suite_is_refused(tmp_path: Path) -> None:
     ("change", "message"),
     [
         (lambda d: d.pop("shares"), "missing field"),
-        (lambda d: d.update(version=3), "format version 3"),
+        (lambda d: d.update(version=4), "format version 4"),
+        (lambda d: d.update(transient={"kernel": "box", "width": 3}), "'transient' must be null"),
+        (lambda d: d.update(transient={"kernel": "exponential", "strength": 1e-5}), "half_life"),
+        (lambda d: d.update(permanent="a lot"), "'permanent' must be a number"),
         (lambda d: d.pop("family"), "'family' must be a string"),
         (lambda d: d["optimum"].pop("lam"), "optimum.lam must be a number"),
         (lambda d: d.update(periods=0), "periods"),

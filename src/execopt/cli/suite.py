@@ -4,13 +4,14 @@ Examples
 --------
 ::
 
-    execopt suite export ./suite-v2              # instances, FORMAT.md, the JSON Schema, MANIFEST.json
+    execopt suite export ./suite-v3              # instances, FORMAT.md, the JSON Schema, MANIFEST.json
+    execopt suite export ./suite-v2 --version 2  # the previous version (still validated)
     execopt suite list                           # ids, families, sizes (--json for a document)
     execopt suite regenerate --out /tmp/suite    # rebuild it deterministically (a few minutes)
 
 Each instance is one compact JSON file ``<id>.json`` (format: :mod:`execopt.studies.suite.format`)
-with its certified optimum; a solver writes ``<id>.csv`` (header ``shares``, N rows) for each and
-``execopt validate DIR`` checks them.
+with its certified optimum; a solver writes ``<id>.csv`` (header ``shares``, N rows; a basket:
+header ``leg_0,...,leg_{M-1}``, N rows) for each and ``execopt validate DIR`` checks them.
 """
 
 from __future__ import annotations
@@ -37,11 +38,18 @@ def register(subparsers: Any) -> None:
         "dir", type=_args.output_dir, metavar="DIR", help="target folder (created if missing)"
     )
     version = _args.integer(minimum=1)
+    # the default (None: the current version, format.SUITE_VERSION) is resolved when the action
+    # runs, so `execopt --help` does not import the suite
     e.add_argument(
-        "--version", type=version, default=2, help="suite version (default 2; 1 is kept)"
+        "--version",
+        type=version,
+        default=None,
+        help="suite version (default: the current one, 3; versions 1 and 2 are kept)",
     )
     ls = sub.add_parser("list", help="list the instances of the shipped suite")
-    ls.add_argument("--version", type=version, default=2, help="suite version (default 2)")
+    ls.add_argument(
+        "--version", type=version, default=None, help="suite version (default: the current one, 3)"
+    )
     ls.add_argument("--json", action="store_true", help="print JSON only (to stdout)")
     g = sub.add_parser(
         "regenerate",
@@ -56,6 +64,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the chosen action; return 0, or 2 on a usage error."""
     action = args.suite_action
+    if getattr(args, "version", "absent") is None:
+        from execopt.studies.suite.format import SUITE_VERSION
+
+        args.version = SUITE_VERSION
     if action == "export":
         return _export(args)
     if action == "list":
@@ -79,8 +91,9 @@ def _export(args: argparse.Namespace) -> int:
         f"{args.dir} in {perf_counter() - t0:.2f} s"
         + ("; FORMAT.md specifies them" if "FORMAT.md" in docs else "")
         + ". Solve each "
-        "<id>.json, write <id>.csv (header 'shares', N rows; 'infeasible' for instances without "
-        "a schedule) and run `execopt validate DIR` (--only-present for a subset)."
+        "<id>.json, write <id>.csv (header 'shares', N rows; a basket: 'leg_0,...,leg_{M-1}'; "
+        "'infeasible' for instances without a schedule) and run `execopt validate DIR` "
+        "(--only-present for a subset)."
     )
     return 0
 

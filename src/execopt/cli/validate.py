@@ -4,9 +4,9 @@ Examples
 --------
 ::
 
-    execopt suite export ./suite-v1
-    # ... the production solver writes ./out/<id>.csv for every ./suite-v1/<id>.json ...
-    execopt validate ./out --suite ./suite-v1 --report validation.html --md validation.md
+    execopt suite export ./suite-v3
+    # ... the production solver writes ./out/<id>.csv for every ./suite-v3/<id>.json ...
+    execopt validate ./out --suite ./suite-v3 --report validation.html --md validation.md
     execopt validate ./out --rtol 1e-5 --json | jq .summary
 
 Per instance: presence (a missing file fails; for an instance marked infeasible, no file or a
@@ -15,8 +15,10 @@ first line containing ``infeasible`` is correct and any schedule fails), format 
 entry, caps, within ``--feas-rtol`` x max(S, 1) shares), the objective gap to the certified
 optimum (relative, dollars, basis points of the notional S x price; fails above ``--rtol``), the
 schedule itself where the optimum is unique, the KKT conditions with the stored multiplier, and
-the residuals of ``execopt.certify`` (information). Prints a table and a summary, or JSON
-with ``--json``; writes HTML/Markdown reports on request.
+the residuals of ``execopt.certify`` (information). A basket instance takes an (M, N) schedule
+(header ``leg_0,...,leg_{M-1}``, N rows) and the same checks leg by leg, plus its neutrality
+band and VaR limit. Prints a table and a summary, or JSON with ``--json``; writes HTML/Markdown
+reports on request.
 
 With ``--only-present`` a missing file is *not attempted* (reported in the coverage per family)
 rather than a failure; ``--families quadratic,piecewise`` selects families. The checks and their
@@ -55,7 +57,7 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="suite folder from `execopt suite export` (default: the shipped suite v2)",
+        help="suite folder from `execopt suite export` (default: the shipped suite, version 3)",
     )
     p.add_argument(
         "--rtol",
@@ -96,7 +98,8 @@ def register(subparsers: Any) -> None:
         "--families",
         default=None,
         metavar="F1,F2",
-        help="validate only these families (quadratic, power, piecewise, mean-variance)",
+        help="validate only these families (quadratic, power, piecewise, mean-variance, "
+        "transient, basket)",
     )
 
 

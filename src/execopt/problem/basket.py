@@ -588,6 +588,55 @@ class Basket:
             g = g + 2.0 * (H @ x)
         return np.asarray(g, dtype=np.float64)
 
+    # ------------------------------------------------------------------ curvature
+    def _cov_dense(self) -> FloatArray | None:
+        cov = self.covariance
+        if cov is None or not self.has_risk:
+            return None
+        return cov.matrix() if isinstance(cov, FactorCovariance) else np.asarray(cov)
+
+    def leg_hessian(self, i: int, X: ArrayLike) -> FloatArray:
+        """The ``(N, N)`` diagonal block of the objective's Hessian for leg ``i`` at ``X``
+        (dollars per share squared): the leg's own (its impact's curvature and its terms'
+        Hessians) plus the basket's risk ``2 k C_ii (N - max(t, s))`` and cross-impact
+        ``2 Hbar_ii`` on the diagonal.
+        """
+        x = self._X(X)
+        p = self.problems[i]
+        N = self.N
+        H = np.diag(np.broadcast_to(p.impact.curvature(x[i]), (N,)).astype(np.float64))
+        for term in p.terms:
+            H = H + np.asarray(term.hessian(x[i]), dtype=np.float64)
+        C = self._cov_dense()
+        if C is not None:
+            idx = np.arange(N)
+            H = H + 2.0 * self.risk_aversion * C[i, i] * (N - np.maximum.outer(idx, idx))
+        Hb = self.hbar
+        if Hb is not None:
+            H = H + 2.0 * Hb[i, i] * np.eye(N)
+        return np.asarray(H)
+
+    def hessian_abs_row_sums(self, X: ArrayLike) -> FloatArray:
+        """``sum_{(j, u)} |H_{(i,t),(j,u)}|`` for every leg ``i`` and period ``t``, shape (M, N):
+        the largest change of a marginal cost per share of schedule error (dollars per share
+        squared), within the leg and across legs (risk ``2 k |C_ij| (N - max(t, u))``,
+        cross-impact ``2 |Hbar_ij|``).
+        """
+        x = self._X(X)
+        M, N = self.M, self.N
+        out = np.stack([np.abs(self.leg_hessian(i, x)).sum(axis=1) for i in range(M)])
+        C = self._cov_dense()
+        if C is not None:
+            t = np.arange(N, dtype=np.float64)
+            rows = (t + 1.0) * (N - t) + 0.5 * (N - t - 1.0) * (N - t)
+            off = np.abs(C).sum(axis=1) - np.abs(np.diag(C))
+            out = out + 2.0 * self.risk_aversion * off[:, None] * rows[None, :]
+        Hb = self.hbar
+        if Hb is not None:
+            off_h = np.abs(Hb).sum(axis=1) - np.abs(np.diag(Hb))
+            out = out + 2.0 * off_h[:, None]
+        return np.asarray(out)
+
     # ------------------------------------------------------------------ constraints
     def dollar_imbalance(self, X: ArrayLike) -> FloatArray:
         """``sum_i side_i P_i R_{i,t}`` after each period, dollars, shape (N,).

@@ -52,6 +52,8 @@ from execopt.problem.waterfill import linear_supply_root_batch
 __all__ = [
     "BAND_RTOL",
     "BasketCertificate",
+    "BasketMultipliers",
+    "basket_multipliers",
     "certify_basket",
     "knapsack_min_batch",
     "quadratic_model_min_batch",
@@ -280,6 +282,85 @@ def _multipliers(
         nu[s] = max(v, 0.0) if b[s] > 0 else min(v, 0.0)  # type: ignore[index]
     mu = max(float(sol[-1]), 0.0) if gv is not None else 0.0
     return nu, mu
+
+
+@dataclass(frozen=True)
+class BasketMultipliers:
+    """KKT multipliers of a basket schedule (estimated from the schedule alone).
+
+    Attributes
+    ----------
+    lam : ndarray (M,)
+        Each leg's multiplier of ``sum_t x_{i,t} = S_i`` (its marginal cost of the last share,
+        band and VaR terms included), dollars per share: the midpoint of its interior marginals,
+        or, for a leg with none strictly inside its bounds, the midpoint of the interval the
+        bounds allow (a period at zero needs a marginal ``>= lam_i``, one at its cap ``<=``).
+    nu : ndarray (N,)
+        Band multipliers ``nu_t`` (dollars per dollar; ``> 0`` at the upper edge ``+D``, ``< 0`` at
+        ``-D``, zero where the band does not bind); zeros without a band.
+    mu : float
+        The VaR limit's multiplier (0 without a binding limit).
+    gradient : ndarray (M, N)
+        The Lagrangian's gradient without the ``lam`` part: the objective's gradient plus the band
+        and VaR terms, dollars per share.
+    """
+
+    lam: FloatArray
+    nu: FloatArray
+    mu: float
+    gradient: FloatArray
+
+
+def _leg_lams(
+    Gk: FloatArray, inner: NDArray[np.bool_], at0: NDArray[np.bool_], atU: NDArray[np.bool_]
+) -> FloatArray:
+    """One multiplier per leg: the midpoint of its interior marginals, else of the interval its
+    bounds allow (``max`` of the capped periods' marginals to ``min`` of the zero periods').
+    """
+    has = inner.any(axis=1)
+    hi = np.where(inner, Gk, -np.inf).max(axis=1)
+    lo = np.where(inner, Gk, np.inf).min(axis=1)
+    lam = np.where(has, 0.5 * (np.where(has, hi, 0.0) + np.where(has, lo, 0.0)), np.nan)
+    top = np.where(at0, Gk, np.inf).min(axis=1)  # lam <= every zero period's marginal
+    bot = np.where(atU, Gk, -np.inf).max(axis=1)  # lam >= every capped period's marginal
+    with np.errstate(invalid="ignore"):
+        edge = np.where(
+            np.isfinite(top) & np.isfinite(bot),
+            0.5 * (top + bot),
+            np.where(np.isfinite(top), top, np.where(np.isfinite(bot), bot, 0.0)),
+        )
+    return np.asarray(np.where(has, lam, edge))
+
+
+def basket_multipliers(basket: Basket, schedule: ArrayLike) -> BasketMultipliers:
+    """The KKT multipliers of a (feasible) basket schedule: band and VaR multipliers by least
+    squares on the periods strictly inside their bounds, then one ``lam`` per leg (see
+    :class:`BasketMultipliers`). At an optimum they satisfy the KKT conditions to the accuracy of
+    the schedule; the reference suite stores them with each basket's optimum.
+
+    Examples
+    --------
+    >>> import execopt as eo
+    >>> legs = [eo.ExecutionProblem(1000, eo.QuadraticImpact(0.01, 1e-4), periods=4)] * 2
+    >>> b = eo.Basket(legs, ["buy", "sell"])
+    >>> basket_multipliers(b, b.twap()).lam.round(4).tolist()
+    [0.06, 0.06]
+    """
+    X = _schedule(basket, schedule)
+    Xc = np.clip(X, 0.0, basket.upper)
+    G = basket.gradient(Xc)
+    inner = _interior(basket, Xc)
+    nu, mu = np.zeros(basket.N), 0.0
+    if basket.neutrality_band is not None or basket.var_limit is not None:
+        nu, mu = _multipliers(basket, Xc, G, inner)
+    Gk = G
+    if np.any(nu != 0):
+        Gk = Gk - (basket.sgn * basket.prices)[:, None] * suffix_sum(nu)[None, :]  # type: ignore[operator]
+    if mu > 0:
+        Gk = Gk + mu * basket.var_gradient(Xc)
+    at0 = Xc <= ACTIVE_REL * np.maximum(basket.S / basket.N, 1.0)[:, None]
+    atU = ~at0 & ~inner
+    return BasketMultipliers(_leg_lams(Gk, inner, at0, atU), nu, float(mu), np.asarray(Gk))
 
 
 def _bounds(

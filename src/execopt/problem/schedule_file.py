@@ -1,9 +1,12 @@
 """Schedule files: one schedule per CSV, the format every command and the suite share.
 
 A header ``shares`` or ``period,shares`` (``period`` counting up by one from 0 or 1), then one
-row per period; blank lines are skipped. A first line containing ``infeasible`` (any case) is a
-solver's claim that no schedule exists (used by ``execopt validate``). ``execopt certify`` and
-``execopt validate`` both read files with :func:`read_schedule_csv`.
+row per period; blank lines are skipped. A basket's ``(M, N)`` schedule has one column per leg
+instead, ``leg_0,leg_1,...,leg_{M-1}`` (optionally after ``period``): still one row per period,
+row ``t`` holding every leg's shares in period ``t``, so a one-leg file reads like the
+single-asset one. A first line containing ``infeasible`` (any case) is a solver's claim that no
+schedule exists (used by ``execopt validate``). ``execopt certify`` and ``execopt validate``
+both read files with :func:`read_schedule_csv`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from numpy.typing import NDArray
 
 from execopt.errors import DataError
 
+#: A basket file's leg column: ``leg_<i>``, ``i`` counting from 0.
+_LEG = re.compile(r"leg_(\d+)")
 #: A number as a schedule file writes it: Python's float syntax without underscores (``1_0``
 #: would read as 10), spaces or words (``inf``/``nan`` are refused as not finite).
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -35,19 +40,43 @@ class ScheduleFormatError(DataError):
 
 @dataclass(frozen=True)
 class ScheduleFile:
-    """A schedule file's content: the shares per period, or the solver's infeasibility claim."""
+    """A schedule file's content: the shares per period (shape (N,); a basket file's shape
+    (M, N), one row per leg), or the solver's infeasibility claim.
+    """
 
     shares: FloatArray | None
     infeasible: bool
     path: Path
 
+    @property
+    def legs(self) -> int | None:
+        """``M`` for a basket file (columns ``leg_0 .. leg_{M-1}``), None otherwise."""
+        if self.shares is None or self.shares.ndim != 2:
+            return None
+        return int(self.shares.shape[0])
+
 
 def schedule_text(x: Any, *, periods: bool = False) -> str:
     """The one schedule CSV format: header ``shares`` (or ``period,shares`` with ``periods``,
     periods counted from 0), one ``repr`` float per row, so a schedule read back by
-    :func:`read_schedule_csv` is bit for bit the one written.
+    :func:`read_schedule_csv` is bit for bit the one written. A 2-D ``x`` of shape (M, N) is a
+    basket's: header ``leg_0,...,leg_{M-1}``, row ``t`` holding every leg's period ``t``.
+
+    Examples
+    --------
+    >>> print(schedule_text([[1.0, 2.0], [3.0, 0.5]]), end="")
+    leg_0,leg_1
+    1.0,3.0
+    2.0,0.5
     """
-    vals = np.asarray(x, dtype=np.float64).ravel().tolist()
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim == 2:
+        head = ",".join(f"leg_{i}" for i in range(arr.shape[0]))
+        body = [",".join(repr(v) for v in col) for col in arr.T.tolist()]
+        if periods:
+            return f"period,{head}\n" + "".join(f"{t},{r}\n" for t, r in enumerate(body))
+        return head + "\n" + "".join(f"{r}\n" for r in body)
+    vals = arr.ravel().tolist()
     if periods:
         return "period,shares\n" + "".join(f"{t},{v!r}\n" for t, v in enumerate(vals))
     return "shares\n" + "".join(f"{v!r}\n" for v in vals)
@@ -68,8 +97,10 @@ def read_schedule_csv(path: Path) -> ScheduleFile:
     """Read a schedule file (format in :mod:`execopt.studies.suite.format`).
 
     Accepted: a header ``shares`` or ``period,shares`` (any order; ``period`` counting up by one
-    from 0 or 1), then one row per period; blank lines are skipped; a first line containing
-    ``infeasible`` (any case) is the solver's claim that no schedule exists.
+    from 0 or 1), then one row per period; or, for a basket, a header of leg columns
+    ``leg_0,...,leg_{M-1}`` (each once, any order, optionally with ``period``), giving shares of
+    shape (M, N); blank lines are skipped; a first line containing ``infeasible`` (any case) is
+    the solver's claim that no schedule exists.
 
     Raises
     ------
@@ -96,6 +127,9 @@ def read_schedule_csv(path: Path) -> ScheduleFile:
     if "infeasible" in head.lower():
         return ScheduleFile(None, True, path)
     cols = [c.lower() for c in _split(head)]
+    legs = [c for c in cols if _LEG.fullmatch(c)]
+    if legs:
+        return _read_legs(path, head_no, head, cols, lines[1:])
     if (
         "shares" not in cols
         or any(c not in ("period", "shares") for c in cols)
@@ -103,19 +137,50 @@ def read_schedule_csv(path: Path) -> ScheduleFile:
     ):
         raise ScheduleFormatError(
             f"{path}, line {head_no}: bad header {head.strip()!r}; expected 'shares' (or "
-            "'period,shares'), or 'infeasible' for an instance the solver finds infeasible."
+            "'period,shares'; for a basket 'leg_0,...,leg_{M-1}'), or 'infeasible' for an "
+            "instance the solver finds infeasible."
         )
     body = lines[1:]
     if not body:
         raise ScheduleFormatError(f"{path}: the header has no rows under it (one row per period).")
-    i_sh = cols.index("shares")
+    values = _column_values(path, cols, body, [cols.index("shares")])
+    return ScheduleFile(values[:, 0], False, path)
+
+
+def _read_legs(
+    path: Path, head_no: int, head: str, cols: list[str], body: list[tuple[int, str]]
+) -> ScheduleFile:
+    """A basket file: leg columns ``leg_0 .. leg_{M-1}`` (and optionally ``period``)."""
+    idx = sorted(int(m.group(1)) for c in cols if (m := _LEG.fullmatch(c)))
+    M = len(idx)
+    if (
+        any(c != "period" and not _LEG.fullmatch(c) for c in cols)
+        or len(set(cols)) != len(cols)
+        or idx != list(range(M))
+    ):
+        raise ScheduleFormatError(
+            f"{path}, line {head_no}: bad header {head.strip()!r}; a basket's schedule has one "
+            "column per leg, leg_0,...,leg_{M-1}, each once (optionally after 'period')."
+        )
+    if not body:
+        raise ScheduleFormatError(f"{path}: the header has no rows under it (one row per period).")
+    values = _column_values(path, cols, body, [cols.index(f"leg_{i}") for i in range(M)])
+    return ScheduleFile(np.ascontiguousarray(values.T), False, path)
+
+
+def _column_values(
+    path: Path, cols: list[str], body: list[tuple[int, str]], take: list[int]
+) -> FloatArray:
+    """The numbers of columns ``take`` of every row, shape (rows, len(take)), with the checks of
+    :func:`read_schedule_csv` (field counts, finite decimals, periods in order).
+    """
     if len(cols) == 1:
-        cells = [ln for _, ln in body]
+        cells = [ln.strip() for _, ln in body]
         if all(_NUMBER.fullmatch(c) for c in cells):
             x = np.array(cells, dtype=np.float64)
             if np.all(np.isfinite(x)):
-                return ScheduleFile(x, False, path)
-    values = np.empty(len(body))
+                return x[:, None]
+    values = np.empty((len(body), len(take)))
     first_period: int | None = None
     for k, (no, ln) in enumerate(body):
         row = _split(ln)
@@ -123,17 +188,8 @@ def read_schedule_csv(path: Path) -> ScheduleFile:
             raise ScheduleFormatError(
                 f"{path}, line {no}: {len(row)} field(s), expected {len(cols)} ({','.join(cols)})."
             )
-        cell = row[i_sh]
-        if cell.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
-            raise ScheduleFormatError(f"{path}, line {no}: {cell!r} is not a finite number.")
-        if not _NUMBER.fullmatch(cell):
-            raise ScheduleFormatError(
-                f"{path}, line {no}: {cell!r} is not a number (a decimal: digits, an optional "
-                "sign, point and exponent; no underscores, no spaces)."
-            )
-        v = float(cell)
-        if not math.isfinite(v):
-            raise ScheduleFormatError(f"{path}, line {no}: {cell!r} is not a finite number.")
+        for j, c in enumerate(take):
+            values[k, j] = _number(path, no, row[c])
         if "period" in cols:
             pc = row[cols.index("period")]
             if not _INTEGER.fullmatch(pc):
@@ -149,5 +205,19 @@ def read_schedule_csv(path: Path) -> ScheduleFile:
                 raise ScheduleFormatError(
                     f"{path}, line {no}: period {t} out of order, expected {first_period + k}."
                 )
-        values[k] = v
-    return ScheduleFile(values, False, path)
+    return values
+
+
+def _number(path: Path, no: int, cell: str) -> float:
+    """One finite decimal number of a schedule file (line ``no``)."""
+    if cell.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        raise ScheduleFormatError(f"{path}, line {no}: {cell!r} is not a finite number.")
+    if not _NUMBER.fullmatch(cell):
+        raise ScheduleFormatError(
+            f"{path}, line {no}: {cell!r} is not a number (a decimal: digits, an optional "
+            "sign, point and exponent; no underscores, no spaces)."
+        )
+    v = float(cell)
+    if not math.isfinite(v):
+        raise ScheduleFormatError(f"{path}, line {no}: {cell!r} is not a finite number.")
+    return v

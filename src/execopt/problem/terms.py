@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Drift",
+    "HessianBounds",
     "MeanVarianceRisk",
     "PermanentImpact",
     "Term",
@@ -74,6 +75,37 @@ def remaining(S: float, x: FloatArray) -> FloatArray:
 def suffix_sum(v: FloatArray) -> FloatArray:
     """``sum_{s>=t} v_s`` for every ``t`` (the adjoint of the cumulative sum)."""
     return np.cumsum(v[..., ::-1], axis=-1)[..., ::-1]
+
+
+@dataclass(frozen=True)
+class HessianBounds:
+    """What the suite's checks need of a term's Hessian ``H`` without forming it (large N).
+
+    Attributes
+    ----------
+    diagonal : ndarray (N,)
+        ``H_tt``, dollars per share squared.
+    offdiag_min : float
+        A lower bound on every off-diagonal entry ``H_ts`` (``t != s``).
+    abs_row_sum : ndarray (N,)
+        An upper bound on ``sum_s |H_ts|`` for every row ``t``.
+    """
+
+    diagonal: FloatArray
+    offdiag_min: float
+    abs_row_sum: FloatArray
+
+    @classmethod
+    def of_matrix(cls, H: FloatArray) -> HessianBounds:
+        """The bounds of a dense Hessian (exact)."""
+        H = np.asarray(H, dtype=np.float64)
+        N = H.shape[0]
+        off = H[~np.eye(N, dtype=bool)]
+        return cls(
+            np.diag(H).copy(),
+            float(off.min()) if off.size else 0.0,
+            np.abs(H).sum(axis=1),
+        )
 
 
 def _remaining_expr(y: cp.Variable) -> Any:
@@ -106,6 +138,12 @@ class Term:
     def hessian(self, x: FloatArray) -> FloatArray:  # pragma: no cover - abstract
         """Dense Hessian of :meth:`value`, dollars per share squared, shape (N, N)."""
         raise NotImplementedError
+
+    def hessian_bounds(self, x: FloatArray) -> HessianBounds:
+        """Diagonal, smallest off-diagonal entry and absolute row sums of :meth:`hessian`
+        (exact from the dense matrix here; structured terms give them in O(N) for large N).
+        """
+        return HessianBounds.of_matrix(self.hessian(x))
 
     def canon(self, y: cp.Variable, N: int) -> Canon:  # pragma: no cover - abstract
         """The DPP formulation in scaled units."""
@@ -157,6 +195,18 @@ class MeanVarianceRisk(Term):
         N = W.shape[-1]
         idx = np.arange(N)
         return np.asarray(2.0 * self.risk_aversion * W[np.maximum.outer(idx, idx)])
+
+    def hessian_bounds(self, x: FloatArray) -> HessianBounds:
+        """O(N): ``H_ts = 2k W_max(t,s)`` with ``W`` non-increasing, so the smallest off-diagonal
+        entry is ``2k W_{N-1}`` and row ``t`` sums to ``2k ((t + 1) W_t + sum_{s>t} W_s)``.
+        """
+        W = suffix_sum(np.broadcast_to(np.asarray(self.sigma2, dtype=np.float64), np.shape(x)))
+        N = W.shape[-1]
+        k2 = 2.0 * self.risk_aversion
+        tail = np.append(suffix_sum(W)[1:], 0.0)
+        return HessianBounds(
+            k2 * W, k2 * float(W[-1]) if N > 1 else 0.0, k2 * ((np.arange(N) + 1.0) * W + tail)
+        )
 
     def canon(self, y: cp.Variable, N: int) -> Canon:
         import cvxpy as cp
@@ -215,6 +265,10 @@ class VaRLimit(Term):
         """Zero: a constraint adds nothing to the objective."""
         N = np.shape(x)[-1]
         return np.zeros((N, N))
+
+    def hessian_bounds(self, x: FloatArray) -> HessianBounds:
+        N = np.shape(x)[-1]
+        return HessianBounds(np.zeros(N), 0.0, np.zeros(N))
 
     def constraint_gradient(self, x: FloatArray) -> FloatArray:
         """Gradient of ``VaR(x)`` in dollars per share (for the certificate's dual)."""
@@ -275,6 +329,18 @@ class TransientImpact(Term):
     def hessian(self, x: FloatArray) -> FloatArray:
         """``K`` itself (dense; the term is quadratic)."""
         return self.kernel.matrix(np.shape(x)[-1])
+
+    def hessian_bounds(self, x: FloatArray) -> HessianBounds:
+        """O(N) from the Toeplitz structure: ``H_tt = G(0)``, off-diagonal entries ``G(l)``,
+        ``l >= 1``, and row ``t`` sums ``|G(0)| + sum_{l=1}^{t} |G(l)| + sum_{l=1}^{N-1-t} |G(l)|``.
+        """
+        N = np.shape(x)[-1]
+        g = np.asarray(self.kernel.values(N), dtype=np.float64)
+        c = np.concatenate([[0.0], np.cumsum(np.abs(g[1:]))])  # c[m] = sum_{l=1}^{m} |G(l)|
+        t = np.arange(N)
+        return HessianBounds(
+            np.full(N, g[0]), float(g[1:].min()) if N > 1 else 0.0, abs(g[0]) + c[t] + c[N - 1 - t]
+        )
 
     def structure_key(self) -> tuple[Any, ...]:
         soe = self.kernel.exponential_sum(self.periods)
@@ -351,6 +417,10 @@ class PermanentImpact(Term):
         """``-gamma I`` (the term is concave alone; see the module docstring)."""
         return -self.gamma * np.eye(np.shape(x)[-1])
 
+    def hessian_bounds(self, x: FloatArray) -> HessianBounds:
+        N = np.shape(x)[-1]
+        return HessianBounds(np.full(N, -self.gamma), 0.0, np.full(N, self.gamma))
+
     def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray]:
         return np.zeros(N), np.full(N, -0.5 * self.gamma)
 
@@ -407,6 +477,14 @@ class Drift(Term):
 
     def diagonal_quadratic(self, N: int) -> tuple[FloatArray, FloatArray]:
         return self.rate(N), np.zeros(N)
+
+    def hessian(self, x: FloatArray) -> FloatArray:
+        N = np.shape(x)[-1]
+        return np.zeros((N, N))
+
+    def hessian_bounds(self, x: FloatArray) -> HessianBounds:
+        N = np.shape(x)[-1]
+        return HessianBounds(np.zeros(N), 0.0, np.zeros(N))
 
     def canon(self, y: cp.Variable, N: int) -> Canon:
         import cvxpy as cp

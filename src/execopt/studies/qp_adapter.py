@@ -13,12 +13,17 @@ What it does, per instance (FORMAT.md section in brackets):
   ``u_t = min(cap_t, depth_t)`` [1] -> the file says ``infeasible``;
 * ``S = 0`` -> zeros without solving [5, S = 0 rule];
 * ``cone`` other than ``lp``/``qp`` -> no file (not attempted: a QP solver cannot take a power
-  cone) [2];
+  cone or a second-order cone) [2]; a basket (``legs``) -> no file (this adapter solves one
+  order at a time) [2.6];
 * otherwise the QP in scaled units (``y = x / (S/N)``, objective divided by its largest
   coefficient, so every number is of order one): quadratic ``P = diag(2b), q = a`` [2.1]; a power
   law with exponents 1 or 2 [2.2]; a book walk as segment variables ``0 <= z_tk <= widths_tk``
   truncated at the cap, ``x_t = sum_k z_tk`` [2.3]; the mean-variance term
-  ``(P_r)_ts = 2k W_max(t,s), (q_r)_t = -2k S W_t`` [2.4]; ``sum x = S``, ``0 <= x_t <= u_t``
+  ``(P_r)_ts = 2k W_max(t,s), (q_r)_t = -2k S W_t`` [2.4]; permanent impact ``-gamma I`` and a
+  transient kernel [2.5]: ``K_ts = G(|t-s|)`` built from the kernel's fields (power law,
+  tabulated), or, for an exponential kernel, the chain ``z_t = rho z_{t-1} + x_t`` with the
+  diagonal cost ``G0/2 [(1 - rho^2) sum_{t<N-1} z_t^2 + z_{N-1}^2]`` (N more variables and
+  equality rows, sparse at any N); ``sum x = S``, ``0 <= x_t <= u_t``
   (``u_t = S`` where uncapped: no period can trade more than the order);
 * the answer is repaired onto ``{sum x = S, 0 <= x <= u}`` (clip, then spread the residual over
   the room left, as a production system would before sending orders; the raw violation is
@@ -50,6 +55,7 @@ __all__ = [
     "TIME_LIMIT",
     "QPForm",
     "build_qp",
+    "kernel_values",
     "main",
     "run_adapter",
     "solve_instance",
@@ -130,16 +136,32 @@ def _book_shape(imp: dict[str, Any], N: int) -> tuple[int, int]:
     return (N, K)
 
 
+def kernel_values(ker: dict[str, Any], N: int) -> FloatArray:
+    """``G(0), ..., G(N-1)`` of a ``transient`` kernel object [FORMAT.md 2.5]."""
+    lags = np.arange(N, dtype=np.float64)
+    kind = ker["kernel"]
+    if kind == "exponential":
+        return float(ker["strength"]) * np.power(2.0, -lags / float(ker["half_life"]))
+    if kind == "power_law":
+        return float(ker["strength"]) * np.power(1.0 + lags / float(ker["l0"]), -float(ker["beta"]))
+    if kind == "tabulated":
+        return np.asarray(ker["values"][:N], dtype=np.float64)
+    raise ValueError(f"kernel {kind!r} is not in FORMAT.md version 3")
+
+
 def build_qp(d: dict[str, Any]) -> QPForm:
-    """The scaled QP of an instance dictionary (sections 2.1–2.4 of FORMAT.md).
+    """The scaled QP of an instance dictionary (sections 2.1–2.5 of FORMAT.md).
 
     Raises
     ------
     ValueError
-        For a model this adapter does not handle as a QP (power exponents other than 1 or 2).
+        For a model this adapter does not handle as a QP (power exponents other than 1 or 2, a
+        basket).
     """
     import scipy.sparse as sp
 
+    if "legs" in d:
+        raise ValueError("a basket: this adapter solves single orders")
     N, S = int(d["periods"]), float(d["shares"])
     imp = d["impact"]
     u = _upper(d)
@@ -170,29 +192,62 @@ def build_qp(d: dict[str, Any]) -> QPForm:
         M = sp.kron(sp.identity(N), np.ones((1, K))).tocsr()
     else:
         raise ValueError(f"model {imp['model']!r} is not in FORMAT.md version 2")
+    # quadratic and linear terms on x itself: risk [2.4], permanent impact and a dense kernel [2.5]
+    Px: Any = None
+    qx = np.zeros(N)
     sig2 = _per(d["volatility"], N) ** 2
     k = float(d["risk_aversion"])
     if k > 0 and np.any(sig2 > 0):  # the mean-variance term [2.4]
         W = np.cumsum(sig2[::-1])[::-1]
         idx = np.arange(N)
-        Pr = 2.0 * k * W[np.maximum.outer(idx, idx)]
-        qr = -2.0 * k * S * W
-        if M is None:
-            P = sp.csc_matrix(P.toarray() + Pr)
-            q = q + qr
-        else:
-            P = sp.csc_matrix(M.T @ Pr @ M)
-            q = q + M.T @ qr
+        Px = 2.0 * k * W[np.maximum.outer(idx, idx)]
+        qx = qx - 2.0 * k * S * W
+    gamma = float(d.get("permanent") or 0.0)
+    if gamma > 0:  # gamma (S^2 - sum x^2) / 2 [2.5]
+        Px = -gamma * np.eye(N) if Px is None else Px - gamma * np.eye(N)
+    ker = d.get("transient")
+    chain: tuple[float, float] | None = None
+    if ker is not None:
+        if ker["kernel"] == "exponential":  # the O(N) chain [2.5]
+            chain = (float(ker["strength"]), 2.0 ** (-1.0 / float(ker["half_life"])))
+        else:  # K_ts = G(|t - s|) [2.5]
+            g = kernel_values(ker, N)
+            kmat = g[np.abs(np.subtract.outer(np.arange(N), np.arange(N)))]
+            Px = kmat if Px is None else Px + kmat
+    if Px is not None:
+        Xm = sp.identity(N, format="csr") if M is None else M
+        P = sp.csc_matrix(P + sp.csc_matrix(Xm.T @ Px @ Xm))
+        q = q + Xm.T @ qx
     n = q.shape[0]
     s = S / N
-    Ps, qs = P * (s * s), q * s
-    C = max(float(np.abs(qs).max()), float(abs(Ps).max()) if Ps.nnz else 0.0, 1e-300)
     A = sp.csc_matrix(np.ones((1, n)))
+    b = np.array([S / s])
+    if chain is not None:
+        # variables (v, z): z_t - rho z_{t-1} - x_t = 0, cost G0/2 [(1 - rho^2) sum_{t<N-1} z_t^2
+        # + z_{N-1}^2]; 0 <= z_t <= S (z_t is a decayed sum of x_s >= 0 with sum x = S)
+        if M is not None:
+            raise ValueError("a book walk with a kernel is not in the suite")
+        G0, rho = chain
+        dz = np.full(N, G0 * (1.0 - rho * rho))
+        dz[-1] = G0
+        P = sp.block_diag([P, sp.diags(dz)], format="csc")
+        q = np.concatenate([q, np.zeros(N)])
+        shift = sp.diags([np.ones(N), np.full(N - 1, -rho)], [0, -1], shape=(N, N))
+        rows = sp.hstack([-sp.identity(N), shift])
+        A = sp.vstack([sp.hstack([A, sp.csc_matrix((1, N))]), rows], format="csc")
+        b = np.concatenate([b, np.zeros(N)])
+        lb = np.concatenate([lb, np.zeros(N)])
+        ub = np.concatenate([ub, np.full(N, S)])
+        M = sp.hstack([sp.identity(N), sp.csc_matrix((N, N))], format="csr")
+        n = q.shape[0]
+    Ps, qs = P * (s * s), q * s
+    Ps = sp.csc_matrix(Ps)
+    C = max(float(np.abs(qs).max()), float(abs(Ps).max()) if Ps.nnz else 0.0, 1e-300)
     return QPForm(
         P=(Ps / C).tocsc(),
         q=qs / C,
         A=A,
-        b=np.array([S / s]),
+        b=b,
         lb=lb / s,
         ub=ub / s,
         M=M,
@@ -259,7 +314,10 @@ def solve_instance(
     """
     import qpsolvers
 
-    iid, N, S = str(d["id"]), int(d["periods"]), float(d["shares"])
+    iid = str(d["id"])
+    if "legs" in d:
+        return Record(iid, "not-qp", message="a basket: this adapter solves single orders")
+    N, S = int(d["periods"]), float(d["shares"])
     path = out / f"{iid}.csv"
     u = _upper(d)
     if S > float(u.sum()) * (1 + 1e-12):

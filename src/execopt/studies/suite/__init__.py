@@ -1,8 +1,10 @@
 """The reference suite for validating production execution solvers.
 
-A frozen, versioned set of instances (``data/v1``: one compact JSON file each, checksummed in a
-manifest) spanning every model the toolkit knows, each feasible one with its certified optimum;
-and the checks that tell whether another solver's schedules are feasible and optimal.
+A frozen, versioned set of instances (``data/v3``, the default, and the earlier ``data/v2`` and
+``data/v1``: one compact JSON file each, checksummed in a manifest) spanning every model the
+toolkit knows, transient impact and baskets of orders included, each feasible one with its
+certified optimum; and the checks that tell whether another solver's schedules are feasible and
+optimal.
 
 * :mod:`.format` — the file format (documented there), loading, checksums, export;
 * :mod:`.generate` — the deterministic generator behind ``scripts/make_suite.py``;
@@ -21,6 +23,7 @@ from execopt.studies.suite.format import (
     FORMAT_VERSION,
     SUITE_VERSION,
     Instance,
+    basket_from_instance,
     export_suite,
     load_instance,
     load_suite,
@@ -54,6 +57,7 @@ __all__ = [
     "ScheduleFormatError",
     "ValidationResult",
     "as_problem",
+    "basket_from_instance",
     "export_suite",
     "load_instance",
     "load_suite",

@@ -35,6 +35,14 @@ The rules (``FORMAT.md``, section *Tolerances*, states them for readers of the J
   ``tau_kkt = max(tau_feas, rtol * S)``. Where it is unique, ``eta`` also allows the change of
   marginal cost a schedule error ``tau_x`` causes (``+ h tau_x``, ``h`` the largest absolute
   Hessian row sum at the optimum) and ``tau_kkt = tau_x``.
+* **baskets** (``M`` legs): the share rules hold per leg with its own ``S_ref,i = max(S_i, 1)``
+  (a 2,000-share leg is judged to 2e-6 shares, not to 1e-9 of the whole basket); the objective
+  tolerance uses the gross notional ``sum_i P_i S_ref,i``; the neutrality band is met within
+  ``feas_rtol * sum_i P_i S_ref,i`` dollars and the VaR limit within ``VAR_SLACK * feas_rtol * L``;
+  the schedule check compares leg ``i`` within its own ``tau_x,i`` from its own stiffest pair
+  curvature ``kappa_i`` (the leg's diagonal Hessian block: impact, risk ``2 k C_ii (N - max(t, s))``
+  and cross-impact ``2 Hbar_ii``); the KKT check uses the stored ``lam_i``, band multipliers
+  ``nu`` and VaR multiplier (:func:`basket_misallocation`).
 """
 
 from __future__ import annotations
@@ -46,8 +54,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from execopt.problem.basket import Basket
 from execopt.problem.certificate import FEAS_ATOL_REL
 from execopt.problem.execution_problem import ExecutionProblem
+from execopt.problem.terms import suffix_sum
 
 __all__ = [
     "ACTIVE_RTOL",
@@ -55,8 +65,15 @@ __all__ = [
     "FEAS_RTOL",
     "GAP_ATOL_NOTIONAL",
     "SCHEDULE_RTOL_MAX",
+    "VAR_SLACK",
+    "BasketFacts",
+    "BasketTolerances",
     "CurvatureFacts",
     "Tolerances",
+    "basket_clip_within",
+    "basket_curvature_facts",
+    "basket_misallocation",
+    "basket_tolerances",
     "clip_within",
     "curvature_facts",
     "misallocation",
@@ -81,6 +98,9 @@ SCHEDULE_RTOL_MAX = 1e-4
 ACTIVE_RTOL = 1e-7
 #: Largest number of free periods for which the dense Hessian of non-separable terms is formed.
 DENSE_MAX_N = 4000
+#: A basket's VaR limit is met within ``VAR_SLACK * feas_rtol`` of the limit (1e-8 at the
+#: default, the certificate's own ``VAR_RTOL``: the conic back-ends meet the cone to ~1e-10).
+VAR_SLACK = 10.0
 
 
 def share_scale(S: float) -> float:
@@ -143,8 +163,8 @@ def curvature_facts(problem: ExecutionProblem, x: FloatArray) -> CurvatureFacts:
             return CurvatureFacts(False, None, None, F)
         top = np.sort(d)[-2:]
         return CurvatureFacts(True, float(0.5 * top.sum()), float(d.max()), F)
-    if F > DENSE_MAX_N:  # pragma: no cover - no suite instance has this many risky periods
-        return CurvatureFacts(False, None, None, F)
+    if F > DENSE_MAX_N:
+        return _structured_facts(problem, x, d, free)
     H = np.diag(d)
     for term in problem.terms:
         H = H + np.asarray(term.hessian(x), dtype=np.float64)[np.ix_(free, free)]
@@ -158,6 +178,30 @@ def curvature_facts(problem: ExecutionProblem, x: FloatArray) -> CurvatureFacts:
     K = 0.5 * (dg[:, None] + dg[None, :]) - H
     np.fill_diagonal(K, -np.inf)
     return CurvatureFacts(True, float(K.max()), float(np.abs(H).sum(axis=1).max()), F)
+
+
+def _structured_facts(
+    problem: ExecutionProblem, x: FloatArray, d: FloatArray, free: NDArray[np.intp]
+) -> CurvatureFacts:
+    """The facts without a dense Hessian (more than :data:`DENSE_MAX_N` free periods), from each
+    term's :meth:`~execopt.problem.terms.Term.hessian_bounds`: the optimum is unique when the
+    problem's strong-convexity bound is positive; ``kappa`` is bounded above by the mean of the
+    two largest free diagonal entries minus the smallest off-diagonal entry (an upper bound makes
+    the schedule check stricter, never looser), and ``h`` by the largest absolute row sum.
+    """
+    F = int(free.size)
+    if not problem.strong_convexity > 0.0:
+        return CurvatureFacts(False, None, None, F)
+    diag = np.array(d, dtype=np.float64)
+    off_min = 0.0
+    rows = np.abs(d)
+    for term in problem.terms:
+        hb = term.hessian_bounds(x)
+        diag = diag + hb.diagonal[free]
+        off_min += hb.offdiag_min
+        rows = rows + hb.abs_row_sum[free]
+    top = np.sort(diag)[-2:]
+    return CurvatureFacts(True, float(0.5 * top.sum() - off_min), float(rows.max()), F)
 
 
 @dataclass(frozen=True)
@@ -241,17 +285,19 @@ def misallocation(
     eta: float,
     *,
     var_multiplier: float = 0.0,
+    extra_gradient: FloatArray | None = None,
 ) -> tuple[float, int]:
     """The KKT check with a stored multiplier: the largest number of shares any period trades
     above, or leaves untraded below, the marginal price ``lam`` (within ``eta``).
 
     Non-separable terms (and a VaR limit with its multiplier) are linearised at ``x``; every
     period must then minimise ``c_t(y) + r_t y - lam y`` over ``[0, u_t]`` (``r`` the terms'
-    gradient). Returns ``(max_t m_t, t)`` in shares (module docstring).
+    gradient, plus ``extra_gradient``: what a basket's coupling terms and multipliers add to a
+    leg). Returns ``(max_t m_t, t)`` in shares (module docstring).
     """
     x = np.asarray(x, dtype=np.float64)
     N, u = problem.periods, problem.upper
-    r = np.zeros(N)
+    r = np.zeros(N) if extra_gradient is None else np.asarray(extra_gradient, dtype=np.float64)
     for term in problem.terms:
         r = r + np.asarray(term.gradient(x), dtype=np.float64)
     if var_multiplier > 0:
@@ -266,3 +312,180 @@ def misallocation(
     mis = np.where(np.isnan(mis), np.inf, mis)
     t = int(np.argmax(mis))
     return float(mis[t]), t
+
+
+# ----------------------------------------------------------------------------- baskets
+@dataclass(frozen=True)
+class BasketFacts:
+    """Second-order facts of a basket optimum (stored in each feasible basket instance).
+
+    Attributes
+    ----------
+    unique : bool
+        Every leg with shares to trade is strictly convex (its strong-convexity bound is
+        positive; the coupling terms are positive semidefinite): the optimum is unique.
+    pair_curvature : list of float or None
+        Per leg, ``kappa_i = max_{t != s free} (H_tt + H_ss) / 2 - H_ts`` over its diagonal block
+        (None: not unique, or fewer than two free periods in the leg).
+    hessian_bound : list of float or None
+        Per leg, ``h_i``, the largest absolute row sum of the whole Hessian over its free periods.
+    """
+
+    unique: bool
+    pair_curvature: list[float | None]
+    hessian_bound: list[float | None]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def basket_curvature_facts(basket: Basket, X: FloatArray) -> BasketFacts:
+    """Uniqueness and per-leg curvature facts of a basket at its optimum ``X`` (asks the basket
+    for its Hessian blocks and row sums; no model class is named).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    M, N = basket.M, basket.N
+    trading = basket.S > 0
+    unique = bool(trading.any()) and bool(np.all(basket.strong_convexity[trading] > 0.0))
+    kap: list[float | None] = [None] * M
+    hb: list[float | None] = [None] * M
+    if not unique:
+        return BasketFacts(False, kap, hb)
+    rows = basket.hessian_abs_row_sums(X)
+    U = basket.upper
+    for i in range(M):
+        act = ACTIVE_RTOL * max(float(basket.S[i]) / N, 1.0)
+        free = np.flatnonzero((X[i] > act) & (X[i] < U[i] - act))
+        if free.size < 2:
+            continue
+        H = basket.leg_hessian(i, X)[np.ix_(free, free)]
+        dg = np.diag(H)
+        K = 0.5 * (dg[:, None] + dg[None, :]) - H
+        np.fill_diagonal(K, -np.inf)
+        kap[i] = float(K.max())
+        hb[i] = float(rows[i, free].max())
+    return BasketFacts(True, kap, hb)
+
+
+@dataclass(frozen=True)
+class BasketTolerances:
+    """The resolved tolerances of one basket instance (module docstring).
+
+    Attributes
+    ----------
+    feasibility : ndarray (M,)
+        ``tau_feas,i``, shares.
+    objective : float
+        ``tau_f``, dollars.
+    schedule : ndarray (M,) or None
+        ``tau_x,i``, shares (NaN for a leg without a schedule comparison; None: the optimum is
+        not unique).
+    kkt : ndarray (M,)
+        ``tau_kkt,i``, shares.
+    price : ndarray (M,)
+        ``eta_i``, dollars per share.
+    band : float or None
+        Dollars the neutrality band may be exceeded by (None without a band).
+    var : float or None
+        Dollars the VaR limit may be exceeded by (None without a limit).
+    """
+
+    feasibility: FloatArray
+    objective: float
+    schedule: FloatArray | None
+    kkt: FloatArray
+    price: FloatArray
+    band: float | None
+    var: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in asdict(self).items():
+            if isinstance(v, np.ndarray):
+                out[k] = [None if not math.isfinite(e) else float(e) for e in v.tolist()]
+            else:
+                out[k] = v
+        return out
+
+
+def basket_tolerances(
+    *,
+    shares: FloatArray,
+    prices: FloatArray,
+    optimum: float,
+    lam: FloatArray,
+    pair_curvature: list[float | None] | None,
+    hessian_bound: list[float | None] | None,
+    band: float | None,
+    var_limit: float | None,
+    rtol: float = DEFAULT_RTOL,
+    feas_rtol: float = FEAS_RTOL,
+) -> BasketTolerances:
+    """Resolve a basket's tolerances for ``rtol`` and ``feas_rtol`` (module docstring);
+    ``pair_curvature`` None means the optimum is not unique.
+    """
+    S = np.asarray(shares, dtype=np.float64)
+    P = np.asarray(prices, dtype=np.float64)
+    M = S.size
+    s_ref = np.maximum(S, 1.0)
+    t_feas = feas_rtol * s_ref
+    gross = float(P @ s_ref)
+    t_obj = rtol * abs(float(optimum)) + GAP_ATOL_NOTIONAL * gross
+    eta = rtol * np.abs(np.asarray(lam, dtype=np.float64)) + GAP_ATOL_NOTIONAL * P
+    t_kkt = np.maximum(t_feas, rtol * S)
+    t_x: FloatArray | None = None
+    if pair_curvature is not None:
+        t_x = np.full(M, np.nan)
+        for i in range(M):
+            kappa = _finite(pair_curvature[i])
+            if kappa is None or kappa <= 0:
+                continue
+            tx = max(float(t_feas[i]), min(math.sqrt(t_obj / kappa), SCHEDULE_RTOL_MAX * S[i]))
+            t_x[i] = tx
+            h = _finite(hessian_bound[i]) if hessian_bound is not None else None
+            eta[i] += (h or 0.0) * tx
+            t_kkt[i] = tx
+    return BasketTolerances(
+        t_feas,
+        t_obj,
+        t_x,
+        t_kkt,
+        eta,
+        None if band is None else feas_rtol * gross,
+        None if var_limit is None else VAR_SLACK * feas_rtol * float(var_limit),
+    )
+
+
+def basket_clip_within(basket: Basket, X: FloatArray, t_feas: FloatArray) -> FloatArray:
+    """:func:`clip_within` leg by leg, each with its own ``tau_feas,i``."""
+    X = np.asarray(X, dtype=np.float64)
+    return np.stack([clip_within(p, X[i], float(t_feas[i])) for i, p in enumerate(basket.problems)])
+
+
+def basket_misallocation(
+    basket: Basket,
+    X: FloatArray,
+    lam: FloatArray,
+    eta: FloatArray,
+    *,
+    nu: FloatArray | None = None,
+    var_multiplier: float = 0.0,
+) -> FloatArray:
+    """The KKT check of every leg with the stored multipliers: the basket's coupling terms, the
+    band (``nu``) and the VaR limit (its multiplier) linearised at ``X``, then each leg's
+    :func:`misallocation` at its own ``lam_i`` and ``eta_i``. Returns, per leg, ``(m_i, t_i)``
+    as an array of shape (M, 2) (largest misallocation in shares, and its period).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    G = basket.gradient(X)
+    if nu is not None and np.any(np.asarray(nu) != 0.0):
+        a = basket.sgn * basket.prices  # type: ignore[operator]
+        G = G - a[:, None] * suffix_sum(np.asarray(nu, dtype=np.float64))[None, :]
+    if var_multiplier > 0:
+        G = G + var_multiplier * basket.var_gradient(X)
+    out = np.zeros((basket.M, 2))
+    for i, p in enumerate(basket.problems):
+        extra = G[i] - p.gradient(X[i])  # what the basket adds to leg i's own gradient
+        mis, t = misallocation(p, X[i], float(lam[i]), float(eta[i]), extra_gradient=extra)
+        out[i] = (mis, t)
+    return out

@@ -10,6 +10,11 @@ nothing else changes when a family is added.
 The *cone* of an instance is the smallest problem class a solver must accept to solve it:
 ``lp`` (linear program) < ``qp`` (convex quadratic program) < ``socp`` (second-order cones) <
 ``power`` (exact power cones). A QP-only solver can attempt every ``lp`` and ``qp`` instance.
+
+Families since format version 3: ``transient`` (a propagator kernel ``1/2 x^T K x`` and linear
+permanent impact on top of any impact cost, optionally with the mean-variance term) and
+``basket`` (``M`` legs coupled by covariance risk, cross-impact, a dollar-neutrality band or a
+VaR limit; its instances have ``legs`` instead of one ``impact``).
 """
 
 from __future__ import annotations
@@ -37,7 +42,17 @@ def _has_risk(d: Mapping[str, Any]) -> bool:
 
 
 def _model(kind: str) -> Callable[[Mapping[str, Any]], bool]:
-    return lambda d: d["impact"].get("model") == kind
+    return lambda d: "impact" in d and d["impact"].get("model") == kind
+
+
+def _has_price_impact(d: Mapping[str, Any]) -> bool:
+    """A transient kernel or linear permanent impact (format version 3)."""
+    return d.get("transient") is not None or float(d.get("permanent") or 0.0) > 0.0
+
+
+def _is_basket(d: Mapping[str, Any]) -> bool:
+    """Several legs (format version 3): ``legs`` instead of one ``impact``."""
+    return "legs" in d
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,9 @@ class Family:
         ``mean-variance``).
     priority : int
         Higher is tried first.
+    crosschecks : int
+        Independent solvers (besides the one that produced the stored optimum) that must agree
+        with it before the generator accepts an instance.
     """
 
     name: str
@@ -65,10 +83,11 @@ class Family:
     objective: str
     matches: Callable[[Mapping[str, Any]], bool]
     priority: int = 0
+    crosschecks: int = 1
 
 
-#: Every family, in report order. A new family (transient impact, permanent impact, baskets) is
-#: one entry here plus its section in ``FORMAT.md``.
+#: Every family, in report order. A new family is one entry here plus its section in
+#: ``FORMAT.md`` (and a group builder in the catalogue that yields its instances).
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
@@ -97,6 +116,23 @@ FAMILIES: dict[str, Family] = {
             _has_risk,
             priority=1,
         ),
+        Family(
+            "transient",
+            "transient (propagator) and permanent price impact over any impact cost",
+            "sum_t c_t(x_t) + 1/2 x^T K x + gamma (S^2 - sum_t x_t^2) / 2 [+ k sum_t sigma_t^2 R_t^2],"
+            "  K_ts = G(|t - s|)",
+            _has_price_impact,
+            priority=2,
+            crosschecks=2,
+        ),
+        Family(
+            "basket",
+            "a basket of orders coupled by covariance risk, cross-impact and mandates",
+            "sum_i f_i(x_i) + k sum_t r_t^T C r_t + sum_t x_t^T Hbar x_t,  |sum_i side_i P_i R_it| "
+            "<= D,  z sqrt(sum_t r_t^T C r_t) <= L",
+            _is_basket,
+            priority=3,
+        ),
     )
 }
 
@@ -112,10 +148,18 @@ def family_of(d: Mapping[str, Any]) -> str:
     for fam in sorted(FAMILIES.values(), key=lambda f: -f.priority):
         if fam.matches(d):
             return fam.name
+    model = d["impact"].get("model") if isinstance(d.get("impact"), Mapping) else None
     raise DataError(
-        f"instance {d.get('id')!r}: no suite family matches the impact model "
-        f"{d['impact'].get('model')!r}; the families are {', '.join(FAMILIES)}."
+        f"instance {d.get('id')!r}: no suite family matches the impact model {model!r}; the "
+        f"families are {', '.join(FAMILIES)}."
     )
+
+
+def _model_cone(d: Mapping[str, Any], where: str) -> int:
+    try:
+        return CONES.index(model_from_dict(d).cone)
+    except InputError as exc:
+        raise DataError(f"instance {where}: impact: {exc}") from None
 
 
 def cone_of(d: Mapping[str, Any]) -> Cone:
@@ -126,13 +170,18 @@ def cone_of(d: Mapping[str, Any]) -> Cone:
     DataError
         If the impact object does not describe a registered model.
     """
-    try:
-        model_cone: str = model_from_dict(d["impact"]).cone
-    except InputError as exc:
-        raise DataError(f"instance {d.get('id')!r}: impact: {exc}") from None
-    need = CONES.index(model_cone)
-    if _has_risk(d):
-        need = max(need, CONES.index("qp"))
+    where = repr(d.get("id"))
+    qp, socp = CONES.index("qp"), CONES.index("socp")
+    if _is_basket(d):
+        need = max(_model_cone(leg["impact"], where) for leg in d["legs"])
+        if float(d.get("risk_aversion") or 0.0) > 0.0 or d.get("cross_impact") is not None:
+            need = max(need, qp)
+        if d.get("var_limit") is not None:
+            need = max(need, socp)
+        return CONES[need]
+    need = _model_cone(d["impact"], where)
+    if _has_risk(d) or _has_price_impact(d):
+        need = max(need, qp)
     if d.get("var_limit") is not None:
-        need = max(need, CONES.index("socp"))
+        need = max(need, socp)
     return CONES[need]

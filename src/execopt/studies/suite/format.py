@@ -12,24 +12,30 @@ The normative specification is ``FORMAT.md`` (with ``instance.schema.json``), sh
 mathematical notation, units, the fields, the schedule files and the tolerances. This module
 reads and writes that format.
 
-* Version 2 (this execopt's suite): adds ``family`` (the objective family), ``group`` (the
-  generator category, v1's ``family``), ``cone`` (the smallest problem class a solver needs),
-  and, in ``optimum``, the multiplier ``lam`` (always a number), ``unique``, ``pair_curvature``
-  and ``hessian_bound`` (the facts the schedule and KKT checks need), plus the resolved default
+* Version 3 (this execopt's suite): adds the ``transient`` family (optional ``transient``, a
+  kernel object, and ``permanent``, a number, on a single-asset instance) and the ``basket``
+  family (an instance with ``legs`` instead of one ``impact``: :func:`basket_from_instance`;
+  its optimum is an ``(M, N)`` schedule with one multiplier per leg, the band multipliers
+  ``nu`` and per-leg curvature facts and tolerances). Single-asset instances of the other
+  families keep their v2 problems (and optima, to rounding) with ``"version": 3``.
+* Version 2 stays readable (and validates with the same checks): ``family`` (the objective
+  family), ``group`` (the generator category, v1's ``family``), ``cone``, and, in ``optimum``,
+  ``lam``, ``unique``, ``pair_curvature`` and ``hessian_bound``, plus the resolved default
   ``tolerances``.
 * Version 1 stays readable: :func:`read_instance` upgrades a v1 dictionary in memory (the family
   and cone are derived from the problem, ``lam`` from the stored certificate where the optimum
   has none, and the curvature facts are computed from the stored optimum when the problem is
-  built), so a v1 export validates with the v2 checks.
+  built), so a v1 export validates with the current checks.
 
 ``MANIFEST.json`` (indented, keys sorted) lists every instance file and every document with its
-SHA-256: ``{"version": 2, "format": 2, "count": 110, "seed": ..., "generator": {...},
+SHA-256: ``{"version": 3, "format": 3, "count": 158, "seed": ..., "generator": {...},
 "families": {...}, "groups": {...}, "tolerances": {...}, "files": {"<id>.json": "<sha256>", ...},
 "documents": {"FORMAT.md": "<sha256>", "instance.schema.json": "<sha256>"}}``.
 
 Schedules a solver writes back (read by :func:`execopt.problem.schedule_file.read_schedule_csv`):
 one CSV per instance, ``<id>.csv``, header ``shares`` (or ``period,shares``), then ``N`` rows,
-shares written with full precision (``repr``); or a first line ``infeasible``.
+shares written with full precision (``repr``); for a basket, header ``leg_0,...,leg_{M-1}`` (or
+``period,leg_0,...``) and ``N`` rows of ``M`` numbers; or a first line ``infeasible``.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ from execopt._atomic import check_output_dir, write_bytes, write_text
 from execopt._json import plain
 from execopt.errors import DataError, InfeasibleError, InputError
 from execopt.impact.base import ImpactModel, model_from_dict
+from execopt.impact.transient import Kernel, kernel_from_dict
+from execopt.problem.basket import Basket, FactorCovariance
 from execopt.problem.execution_problem import DEFAULT_VAR_Z, ExecutionProblem
 
 __all__ = [
@@ -61,11 +69,14 @@ __all__ = [
     "READABLE_VERSIONS",
     "SUITE_VERSION",
     "Instance",
+    "basket_from_instance",
     "check_instance",
     "compact_value",
     "dumps_instance",
     "export_suite",
     "impact_from_dict",
+    "is_basket",
+    "kernel_from_instance",
     "load_instance",
     "load_suite",
     "packaged_suite_dir",
@@ -85,11 +96,12 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 #: Version of the instance format written by this execopt (``FORMAT.md``).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Instance format versions this execopt reads (v1 is upgraded in memory, see the docstring).
-READABLE_VERSIONS = (1, 2)
-#: The suite version shipped with the package by default (``data/v2``; ``data/v1`` stays).
-SUITE_VERSION = 2
+READABLE_VERSIONS = (1, 2, 3)
+#: The suite version shipped with the package by default (``data/v3``; ``data/v1`` and
+#: ``data/v2`` stay, readable and validated by the same checks).
+SUITE_VERSION = 3
 #: The specification documents exported beside the instances (sources in ``spec/``).
 DOCUMENTS = ("FORMAT.md", "instance.schema.json")
 #: Name of the checksum file in a suite folder.
@@ -116,10 +128,33 @@ _REQUIRED = (
     "crosscheck",
     "certificate",
 )
+#: The fields of a basket instance (format version 3) in place of the single-asset ones.
+_REQUIRED_BASKET = (
+    "id",
+    "version",
+    "tags",
+    "periods",
+    "legs",
+    "covariance",
+    "risk_aversion",
+    "cross_impact",
+    "neutrality_band",
+    "var_limit",
+    "infeasible",
+    "optimum",
+    "crosscheck",
+    "certificate",
+)
 _MODEL_KEYS = {
     "quadratic": ("a", "b"),
     "power": ("gamma", "delta"),
     "piecewise": ("slopes", "widths"),
+}
+#: The transient kernels of format version 3 and their fields (FORMAT.md section 2.5).
+_KERNEL_KEYS = {
+    "exponential": ("strength", "half_life"),
+    "power_law": ("strength", "beta", "l0"),
+    "tabulated": ("values",),
 }
 
 
@@ -182,47 +217,13 @@ def _per_period(name: str, v: Any, N: int, where: str, *, allow_null: bool = Fal
     )
 
 
-def check_instance(data: Mapping[str, Any], where: str = "instance") -> None:
-    """Check an instance dictionary against the schema (module docstring).
+def is_basket(data: Mapping[str, Any]) -> bool:
+    """The instance is a basket (format version 3: ``legs`` instead of one ``impact``)."""
+    return "legs" in data
 
-    Raises
-    ------
-    DataError
-        Naming the file (``where``) and the first field that is missing or malformed.
-    """
-    if not isinstance(data, Mapping):
-        raise DataError(f"{where}: an instance must be a JSON object, got {type(data).__name__}.")
-    missing = [k for k in _REQUIRED if k not in data]
-    if missing:
-        raise DataError(f"{where}: missing field(s) {', '.join(missing)} (see the suite format).")
-    iid = data["id"]
-    if not isinstance(iid, str) or not ID_PATTERN.match(iid):
-        raise DataError(f"{where}: id {iid!r} must match {ID_PATTERN.pattern}.")
-    if data["version"] not in READABLE_VERSIONS:
-        raise DataError(
-            f"{where}: format version {data['version']!r}; this execopt reads versions "
-            f"{', '.join(map(str, READABLE_VERSIONS))}: upgrade execopt or export the matching "
-            "suite."
-        )
-    if data["version"] >= 2:
-        for key in ("family", "group", "cone"):
-            if not isinstance(data.get(key), str):
-                raise DataError(
-                    f"{where}: {key!r} must be a string (format version 2, see FORMAT.md)."
-                )
-    N = data["periods"]
-    if not isinstance(N, int) or isinstance(N, bool) or N < 1:
-        raise DataError(f"{where}: 'periods' must be an integer >= 1, got {N!r}.")
-    for key in ("shares", "price", "risk_aversion"):
-        if not _is_num(data[key]):
-            raise DataError(f"{where}: {key!r} must be a number, got {data[key]!r}.")
-    if not isinstance(data["tags"], list) or not all(isinstance(t, str) for t in data["tags"]):
-        raise DataError(f"{where}: 'tags' must be a list of strings.")
-    if not isinstance(data["infeasible"], bool):
-        raise DataError(f"{where}: 'infeasible' must be true or false.")
-    _per_period("cap", data["cap"], N, where, allow_null=True)
-    _per_period("volatility", data["volatility"], N, where)
-    imp = data["impact"]
+
+def _check_impact(imp: Any, N: int, where: str) -> None:
+    """An ``impact`` object of FORMAT.md section 2 (model name, fields, per-period lengths)."""
     if not isinstance(imp, Mapping) or imp.get("model") not in _MODEL_KEYS:
         raise DataError(
             f"{where}: 'impact' must be an object with 'model' one of {sorted(_MODEL_KEYS)}."
@@ -241,23 +242,190 @@ def check_instance(data: Mapping[str, Any], where: str = "instance") -> None:
     else:
         for k in keys:
             _per_period(k, imp[k], N, where)
-    if data["infeasible"]:
-        if any(data[k] is not None for k in ("optimum", "crosscheck", "certificate")):
+
+
+def _check_kernel(ker: Any, N: int, where: str) -> None:
+    """A ``transient`` kernel object of FORMAT.md section 2.5."""
+    if not isinstance(ker, Mapping) or ker.get("kernel") not in _KERNEL_KEYS:
+        raise DataError(
+            f"{where}: 'transient' must be null or an object with 'kernel' one of "
+            f"{sorted(_KERNEL_KEYS)}."
+        )
+    keys = _KERNEL_KEYS[ker["kernel"]]
+    extra = sorted(set(ker) - {"kernel", *keys})
+    absent = [k for k in keys if k not in ker]
+    if absent or extra:
+        raise DataError(
+            f"{where}: the {ker['kernel']} kernel has the fields {', '.join(keys)}"
+            + (f"; missing {', '.join(absent)}" if absent else "")
+            + (f"; unknown {', '.join(extra)}" if extra else "")
+            + "."
+        )
+    if ker["kernel"] == "tabulated":
+        v = ker["values"]
+        if not isinstance(v, list) or len(v) < N or not all(_is_num(e) for e in v):
             raise DataError(
-                f"{where}: an infeasible instance has no optimum: 'optimum', 'crosscheck' and "
-                "'certificate' must be null."
+                f"{where}: a tabulated kernel needs 'values', a list of at least N = {N} numbers "
+                "G(0), G(1), ..., G(N-1)."
             )
+    elif not all(_is_num(ker[k]) for k in keys):
+        raise DataError(f"{where}: the {ker['kernel']} kernel's fields must be numbers.")
+
+
+def _matrix_field(name: str, v: Any, rows: int, cols: int | None, where: str) -> None:
+    ok = (
+        isinstance(v, list)
+        and len(v) == rows
+        and all(isinstance(r, list) and all(_is_num(e) for e in r) for r in v)
+    )
+    if ok and cols is not None:
+        ok = all(len(r) == cols for r in v)
+    if ok and cols is None:
+        ok = len({len(r) for r in v}) <= 1
+    if not ok:
+        shape = f"{rows} x {cols}" if cols is not None else f"{rows} rows of equal length"
+        raise DataError(f"{where}: {name!r} must be a {shape} list of lists of numbers.")
+
+
+def _check_basket(data: Mapping[str, Any], N: int, where: str) -> None:
+    """The basket fields (FORMAT.md section 2.6) and its optimum."""
+    legs = data["legs"]
+    if not isinstance(legs, list) or not legs:
+        raise DataError(f"{where}: 'legs' must be a non-empty list of leg objects.")
+    M = len(legs)
+    for i, leg in enumerate(legs):
+        w = f"{where}: legs[{i}]"
+        if not isinstance(leg, Mapping):
+            raise DataError(f"{w} must be an object.")
+        absent = [k for k in ("symbol", "side", "price", "shares", "impact", "cap") if k not in leg]
+        if absent:
+            raise DataError(f"{w}: missing field(s) {', '.join(absent)}.")
+        if leg["side"] not in ("buy", "sell"):
+            raise DataError(f"{w}: 'side' must be 'buy' or 'sell', got {leg['side']!r}.")
+        for key in ("price", "shares"):
+            if not _is_num(leg[key]):
+                raise DataError(f"{w}: {key!r} must be a number, got {leg[key]!r}.")
+        _check_impact(leg["impact"], N, w)
+        _per_period("cap", leg["cap"], N, w, allow_null=True)
+    cov = data["covariance"]
+    if cov is not None:
+        if not isinstance(cov, Mapping) or cov.get("kind") not in ("full", "factor"):
+            raise DataError(
+                f"{where}: 'covariance' must be null, {{'kind': 'full', 'matrix'}} or "
+                "{'kind': 'factor', 'F', 'D'}."
+            )
+        if cov["kind"] == "full":
+            _matrix_field("covariance.matrix", cov.get("matrix"), M, M, where)
+        else:
+            _matrix_field("covariance.F", cov.get("F"), M, None, where)
+            if not (isinstance(cov.get("D"), list) and len(cov["D"]) == M):
+                raise DataError(f"{where}: 'covariance.D' must be a list of M = {M} numbers.")
+    if data["cross_impact"] is not None:
+        _matrix_field("cross_impact", data["cross_impact"], M, M, where)
+    for key in ("risk_aversion",):
+        if not _is_num(data[key]):
+            raise DataError(f"{where}: {key!r} must be a number, got {data[key]!r}.")
+    for key in ("neutrality_band", "var_limit"):
+        if data[key] is not None and not _is_num(data[key]):
+            raise DataError(f"{where}: {key!r} must be a number or null.")
+    if data["infeasible"]:
         return
     opt = data["optimum"]
-    if not isinstance(opt, Mapping) or not all(
-        k in opt for k in ("objective", "schedule", "certified_by")
+    sched = opt.get("schedule") if isinstance(opt, Mapping) else None
+    if not isinstance(sched, list) or len(sched) != M:
+        raise DataError(f"{where}: optimum.schedule must be a list of M = {M} legs.")
+    for i, row in enumerate(sched):
+        _per_period(f"optimum.schedule[{i}]", row, N, where)
+    lam = opt.get("lam")
+    if not isinstance(lam, list) or len(lam) != M or not all(_is_num(v) for v in lam):
+        raise DataError(f"{where}: optimum.lam must be a list of M = {M} numbers (one per leg).")
+    if not isinstance(opt.get("unique"), bool):
+        raise DataError(f"{where}: optimum.unique must be true or false.")
+    for key in ("pair_curvature", "hessian_bound"):
+        v = opt.get(key)
+        if v is not None and not (
+            isinstance(v, list) and len(v) == M and all(e is None or _is_num(e) for e in v)
+        ):
+            raise DataError(f"{where}: optimum.{key} must be null or a list of M = {M} entries.")
+    nu = opt.get("nu")
+    if nu is not None and not (isinstance(nu, list) and len(nu) == N):
+        raise DataError(f"{where}: optimum.nu must be null or a list of N = {N} numbers.")
+
+
+def check_instance(data: Mapping[str, Any], where: str = "instance") -> None:
+    """Check an instance dictionary against the schema (module docstring).
+
+    Raises
+    ------
+    DataError
+        Naming the file (``where``) and the first field that is missing or malformed.
+    """
+    if not isinstance(data, Mapping):
+        raise DataError(f"{where}: an instance must be a JSON object, got {type(data).__name__}.")
+    basket = is_basket(data)
+    missing = [k for k in (_REQUIRED_BASKET if basket else _REQUIRED) if k not in data]
+    if missing:
+        raise DataError(f"{where}: missing field(s) {', '.join(missing)} (see the suite format).")
+    iid = data["id"]
+    if not isinstance(iid, str) or not ID_PATTERN.match(iid):
+        raise DataError(f"{where}: id {iid!r} must match {ID_PATTERN.pattern}.")
+    if data["version"] not in READABLE_VERSIONS:
+        raise DataError(
+            f"{where}: format version {data['version']!r}; this execopt reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}: upgrade execopt or export the matching "
+            "suite."
+        )
+    if data["version"] >= 2:
+        for key in ("family", "group", "cone"):
+            if not isinstance(data.get(key), str):
+                raise DataError(
+                    f"{where}: {key!r} must be a string (format version 2, see FORMAT.md)."
+                )
+    if data["version"] < 3 and (basket or "transient" in data or "permanent" in data):
+        raise DataError(
+            f"{where}: baskets and the 'transient'/'permanent' fields need format version 3."
+        )
+    N = data["periods"]
+    if not isinstance(N, int) or isinstance(N, bool) or N < 1:
+        raise DataError(f"{where}: 'periods' must be an integer >= 1, got {N!r}.")
+    if not isinstance(data["tags"], list) or not all(isinstance(t, str) for t in data["tags"]):
+        raise DataError(f"{where}: 'tags' must be a list of strings.")
+    if not isinstance(data["infeasible"], bool):
+        raise DataError(f"{where}: 'infeasible' must be true or false.")
+    if data["infeasible"] and any(
+        data[k] is not None for k in ("optimum", "crosscheck", "certificate")
     ):
         raise DataError(
-            f"{where}: a feasible instance needs 'optimum' with objective, schedule and "
-            "certified_by."
+            f"{where}: an infeasible instance has no optimum: 'optimum', 'crosscheck' and "
+            "'certificate' must be null."
         )
-    if not _is_num(opt["objective"]):
-        raise DataError(f"{where}: optimum.objective must be a number.")
+    if not data["infeasible"]:
+        opt = data["optimum"]
+        if not isinstance(opt, Mapping) or not all(
+            k in opt for k in ("objective", "schedule", "certified_by")
+        ):
+            raise DataError(
+                f"{where}: a feasible instance needs 'optimum' with objective, schedule and "
+                "certified_by."
+            )
+        if not _is_num(opt["objective"]):
+            raise DataError(f"{where}: optimum.objective must be a number.")
+    if basket:
+        _check_basket(data, N, where)
+        return
+    for key in ("shares", "price", "risk_aversion"):
+        if not _is_num(data[key]):
+            raise DataError(f"{where}: {key!r} must be a number, got {data[key]!r}.")
+    _per_period("cap", data["cap"], N, where, allow_null=True)
+    _per_period("volatility", data["volatility"], N, where)
+    _check_impact(data["impact"], N, where)
+    if data.get("transient") is not None:
+        _check_kernel(data["transient"], N, where)
+    if "permanent" in data and not _is_num(data["permanent"]):
+        raise DataError(f"{where}: 'permanent' must be a number (dollars per share^2).")
+    if data["infeasible"]:
+        return
+    opt = data["optimum"]
     _per_period("optimum.schedule", opt["schedule"], N, where)
     if data["version"] >= 2:
         if not _is_num(opt.get("lam")) or not isinstance(opt.get("unique"), bool):
@@ -293,17 +461,41 @@ def impact_from_dict(imp: Mapping[str, Any]) -> ImpactModel:
         raise DataError(f"impact: {exc}") from None
 
 
+def kernel_from_instance(data: Mapping[str, Any]) -> Kernel | None:
+    """The transient kernel of an instance (None without one), read by
+    :func:`execopt.kernel_from_dict`.
+
+    Raises
+    ------
+    DataError
+        Unknown kernel or invalid parameters, with the reason.
+    """
+    ker = data.get("transient")
+    if ker is None:
+        return None
+    try:
+        return kernel_from_dict(ker)
+    except InputError as exc:
+        raise DataError(f"instance {data.get('id', 'instance')}: transient: {exc}") from None
+
+
 def problem_from_instance(data: Mapping[str, Any]) -> ExecutionProblem:
-    """Build the :class:`~execopt.ExecutionProblem` of an instance.
+    """Build the :class:`~execopt.ExecutionProblem` of a single-asset instance (a basket's is
+    :func:`basket_from_instance`).
 
     Raises
     ------
     InfeasibleError
         For instances marked ``"infeasible": true`` (the problem refuses to be built).
     DataError
-        If the parameters are invalid for another reason (the message names the instance).
+        If the parameters are invalid for another reason (the message names the instance), or
+        the instance is a basket.
     """
     where = str(data.get("id", "instance"))
+    if is_basket(data):
+        raise DataError(
+            f"instance {where} is a basket (it has 'legs'): build it with basket_from_instance."
+        )
     try:
         return ExecutionProblem(
             shares=float(data["shares"]),
@@ -314,6 +506,69 @@ def problem_from_instance(data: Mapping[str, Any]) -> ExecutionProblem:
             volatility=_arr(data["volatility"]),
             var_limit=None if data.get("var_limit") is None else float(data["var_limit"]),
             var_z=float(data["var_z"]) if data.get("var_z") is not None else DEFAULT_VAR_Z,
+            transient=kernel_from_instance(data),
+            permanent=float(data.get("permanent") or 0.0),
+        )
+    except InfeasibleError as exc:
+        raise InfeasibleError(f"instance {where}: {exc}") from None
+    except InputError as exc:
+        raise DataError(f"instance {where}: invalid parameters: {exc}") from None
+
+
+def basket_from_instance(data: Mapping[str, Any]) -> Basket:
+    """Build the :class:`~execopt.Basket` of a basket instance (FORMAT.md section 2.6): one
+    :class:`~execopt.ExecutionProblem` per leg (its shares, impact and cap), the sides, prices and
+    symbols, the covariance (full or factor), risk aversion, cross-impact, band and VaR limit.
+
+    Raises
+    ------
+    InfeasibleError
+        For instances marked ``"infeasible": true`` (a leg whose caps cannot hold its shares, or
+        a band no schedule can meet).
+    DataError
+        Invalid parameters (the message names the instance and the leg), or not a basket.
+    """
+    where = str(data.get("id", "instance"))
+    if not is_basket(data):
+        raise DataError(f"instance {where} is not a basket: build it with problem_from_instance.")
+    N = int(data["periods"])
+    legs = []
+    try:
+        for i, leg in enumerate(data["legs"]):
+            try:
+                legs.append(
+                    ExecutionProblem(
+                        shares=float(leg["shares"]),
+                        impact=impact_from_dict(leg["impact"]),
+                        periods=N,
+                        cap=None if leg["cap"] is None else _arr(leg["cap"]),  # type: ignore[arg-type]
+                    )
+                )
+            except InputError as exc:
+                raise type(exc)(f"leg {i} ({leg.get('symbol')}): {exc}") from None
+        cov_d = data["covariance"]
+        cov: Any = None
+        if cov_d is not None:
+            if cov_d["kind"] == "full":
+                cov = np.asarray(cov_d["matrix"], dtype=np.float64)
+            else:
+                cov = FactorCovariance(
+                    np.asarray(cov_d["F"], dtype=np.float64), np.asarray(cov_d["D"], dtype=float)
+                )
+        H = data["cross_impact"]
+        return Basket(
+            legs,
+            [str(leg["side"]) for leg in data["legs"]],
+            covariance=cov,
+            risk_aversion=float(data["risk_aversion"]),
+            cross_impact=None if H is None else np.asarray(H, dtype=np.float64),
+            prices=np.array([float(leg["price"]) for leg in data["legs"]]),
+            neutrality_band=None
+            if data["neutrality_band"] is None
+            else float(data["neutrality_band"]),
+            var_limit=None if data["var_limit"] is None else float(data["var_limit"]),
+            var_z=float(data["var_z"]) if data.get("var_z") is not None else DEFAULT_VAR_Z,
+            symbols=[str(leg["symbol"]) for leg in data["legs"]],
         )
     except InfeasibleError as exc:
         raise InfeasibleError(f"instance {where}: {exc}") from None
@@ -368,8 +623,9 @@ def upgrade_v1(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_instance(path: Path) -> tuple[ExecutionProblem | None, dict[str, Any]]:
-    """Read an instance file; return its problem (None when infeasible) and its dictionary.
+def load_instance(path: Path) -> tuple[ExecutionProblem | Basket | None, dict[str, Any]]:
+    """Read an instance file; return its problem (an :class:`~execopt.ExecutionProblem`, or a
+    :class:`~execopt.Basket` for a basket instance; None when infeasible) and its dictionary.
 
     Examples
     --------
@@ -381,6 +637,8 @@ def load_instance(path: Path) -> tuple[ExecutionProblem | None, dict[str, Any]]:
     data = read_instance(path)
     if data["infeasible"]:
         return None, data
+    if is_basket(data):
+        return basket_from_instance(data), data
     problem = problem_from_instance(data)
     opt = data["optimum"]
     if "unique" not in opt:  # a version-1 file: the facts its checks need, from its optimum
@@ -399,10 +657,12 @@ def load_instance(path: Path) -> tuple[ExecutionProblem | None, dict[str, Any]]:
 # ----------------------------------------------------------------------------- suites
 @dataclass(frozen=True, eq=False)
 class Instance:
-    """One loaded suite instance: its dictionary and its problem (None when infeasible)."""
+    """One loaded suite instance: its dictionary and its problem (an ExecutionProblem, or a
+    Basket for a basket instance; None when infeasible).
+    """
 
     data: dict[str, Any]
-    problem: ExecutionProblem | None
+    problem: ExecutionProblem | Basket | None
     path: Path
 
     @property
@@ -414,8 +674,15 @@ class Instance:
         return bool(self.data["infeasible"])
 
     @property
+    def is_basket(self) -> bool:
+        """A basket instance (``legs``; schedules of shape (M, N))."""
+        return is_basket(self.data)
+
+    @property
     def family(self) -> str:
-        """The objective family (``FORMAT.md``): quadratic, power, piecewise, mean-variance."""
+        """The objective family (``FORMAT.md``): quadratic, power, piecewise, mean-variance,
+        transient, basket.
+        """
         return str(self.data.get("family", ""))
 
     @property
@@ -441,16 +708,44 @@ class Instance:
         return int(self.data["periods"])
 
     @property
+    def legs(self) -> int:
+        """``M``, the number of legs (1 for a single-asset instance)."""
+        return len(self.data["legs"]) if self.is_basket else 1
+
+    @property
+    def leg_shares(self) -> FloatArray:
+        """``S_i`` of every leg, shape (M,) (``[S]`` for a single-asset instance)."""
+        if self.is_basket:
+            return np.array([float(leg["shares"]) for leg in self.data["legs"]])
+        return np.array([self.shares])
+
+    @property
+    def leg_prices(self) -> FloatArray:
+        """``P_i`` of every leg, shape (M,) (``[price]`` for a single-asset instance)."""
+        if self.is_basket:
+            return np.array([float(leg["price"]) for leg in self.data["legs"]])
+        return np.array([self.price])
+
+    @property
     def shares(self) -> float:
+        """``S`` (a basket: the shares of every leg together)."""
+        if self.is_basket:
+            return float(self.leg_shares.sum())
         return float(self.data["shares"])
 
     @property
     def price(self) -> float:
+        """The reference price, dollars per share (a basket: the gross notional per share)."""
+        if self.is_basket:
+            S, P = self.leg_shares, self.leg_prices
+            return float(P @ S / S.sum()) if S.sum() > 0 else float(P.mean())
         return float(self.data["price"])
 
     @property
     def notional(self) -> float:
-        """``S * price``, dollars (the denominator of gaps in basis points)."""
+        """``S * price`` (a basket: the gross notional ``sum_i P_i S_i``), dollars (the
+        denominator of gaps in basis points).
+        """
         return self.shares * self.price
 
     @property
@@ -461,9 +756,21 @@ class Instance:
 
     @property
     def lam(self) -> float | None:
-        """The stored multiplier of ``sum x = S``, dollars per share (None when infeasible)."""
+        """The stored multiplier of ``sum x = S``, dollars per share (None when infeasible, and
+        for a basket: its per-leg multipliers are :attr:`leg_lam`).
+        """
         opt = self.data["optimum"]
-        return None if opt is None or opt.get("lam") is None else float(opt["lam"])
+        if opt is None or self.is_basket or opt.get("lam") is None:
+            return None
+        return float(opt["lam"])
+
+    @property
+    def leg_lam(self) -> FloatArray | None:
+        """A basket's stored multipliers of ``sum_t x_it = S_i``, one per leg, $/share."""
+        opt = self.data["optimum"]
+        if opt is None or not self.is_basket:
+            return None
+        return np.asarray(opt["lam"], dtype=np.float64)
 
     @property
     def unique(self) -> bool:
@@ -473,13 +780,18 @@ class Instance:
 
     @property
     def schedule(self) -> FloatArray | None:
-        """The certified optimal schedule, shares per period (None when infeasible)."""
+        """The certified optimal schedule, shares per period, shape (N,) (a basket: (M, N));
+        None when infeasible.
+        """
         opt = self.data["optimum"]
         if opt is None:
             return None
-        return np.broadcast_to(
-            np.asarray(opt["schedule"], dtype=np.float64), (self.periods,)
-        ).copy()
+        N = self.periods
+        if self.is_basket:
+            return np.stack(
+                [np.broadcast_to(np.asarray(r, dtype=np.float64), (N,)) for r in opt["schedule"]]
+            )
+        return np.broadcast_to(np.asarray(opt["schedule"], dtype=np.float64), (N,)).copy()
 
 
 def packaged_suite_dir(version: int = SUITE_VERSION) -> Path:

@@ -5,8 +5,9 @@
 instance; :func:`self_validation` summarises them per method. A method that does not apply to an
 instance counts as ``n/a``, not as a failure:
 
-* the method refuses the problem class (``exact`` on mean-variance instances:
-  NotSupportedError; ``osqp`` on power cones: ConvexityError);
+* the method refuses the problem class (``exact`` on mean-variance instances and coupled
+  baskets: NotSupportedError; ``osqp`` on power cones: ConvexityError; the single-asset
+  baselines ``slsqp`` and ``de`` on baskets: NotSupportedError);
 * the instance is beyond the method's size limit: cvxpy back-ends above
   :data:`~execopt.studies.suite.harness.CVXPY_MAX_N` periods, SLSQP above
   :data:`SLSQP_MAX_N`, differential evolution above :data:`DE_MAX_N` (run with a short time limit).
@@ -63,8 +64,9 @@ DE_TIME_LIMIT = 5.0
 #: interrupted at the limit; a compiled conic solve finishes first and then fails the check.
 TIMEOUT = 60.0
 #: The fast subset: every family, mostly N <= 50 (two N = 390 instances, where SLSQP takes
-#: seconds, and one N = 100,000 instance, where only the exact method applies), chosen so that all
-#: six methods run in well under a minute.
+#: seconds, and one N = 100,000 instance, where only the exact method applies), a transient
+#: kernel with caps, a coupled basket with a band (exact, SLSQP and DE do not apply) and a
+#: decoupled one (exact applies), chosen so that all six methods run in well under a minute.
 FAST_IDS: tuple[str, ...] = (
     "q-frog-n10",
     "qi-crwv-n30-caps",
@@ -82,6 +84,9 @@ FAST_IDS: tuple[str, ...] = (
     "deg-zero-cost-uncapped",
     "deg-linear-ties",
     "big-q-n100000",
+    "tr-exp-frog-n30-cap",
+    "bk-m2-factor-band",
+    "bk-m5-decoupled",
 )
 
 

@@ -34,6 +34,13 @@ rules are :mod:`execopt.studies.suite.checks` (stated for readers of the JSON in
 ``time``
     (callables only) the call returned within ``timeout`` seconds.
 
+A basket instance (family ``basket``) takes an ``(M, N)`` schedule (a file with columns
+``leg_0 .. leg_{M-1}``, one row per period) and the same checks leg by leg: feasibility of every
+leg against its own ``tau_feas,i`` plus the neutrality band and the VaR limit; the basket's
+objective; the schedule of every leg within its own ``tau_x,i``; the KKT conditions of every leg
+with its stored ``lam_i``, the band multipliers ``nu`` and the VaR multiplier (each message names
+the leg and the period); the basket certificate as information.
+
 An attempted instance passes when none of its checks fails; the validation passes when at least
 one instance was attempted and every attempted instance passed.
 """
@@ -55,6 +62,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from execopt.errors import InfeasibleError, InputError
+from execopt.problem.basket import Basket
+from execopt.problem.basket_certificate import certify_basket
 from execopt.problem.certificate import certify
 from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.schedule_file import (
@@ -64,9 +73,21 @@ from execopt.problem.schedule_file import (
     write_schedule_csv,
 )
 from execopt.studies.suite import checks as rules
-from execopt.studies.suite.checks import DEFAULT_RTOL, FEAS_RTOL, GAP_ATOL_NOTIONAL, Tolerances
+from execopt.studies.suite.checks import (
+    DEFAULT_RTOL,
+    FEAS_RTOL,
+    GAP_ATOL_NOTIONAL,
+    BasketTolerances,
+    Tolerances,
+)
 from execopt.studies.suite.families import FAMILIES
-from execopt.studies.suite.format import Instance, load_suite, problem_from_instance
+from execopt.studies.suite.format import (
+    Instance,
+    basket_from_instance,
+    is_basket,
+    load_suite,
+    problem_from_instance,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -82,6 +103,7 @@ __all__ = [
     "ScheduleFormatError",
     "ValidationResult",
     "as_problem",
+    "basket_instance_tolerances",
     "evaluate",
     "read_schedule_csv",
     "select_families",
@@ -125,6 +147,13 @@ def _f(v: Any) -> float | None:
         return None
     f = float(v)
     return f if math.isfinite(f) else None
+
+
+def _fs(v: Any) -> float | list[float | None] | None:
+    """:func:`_f`, element-wise for a basket's per-leg lists."""
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_f(e) for e in v]
+    return _f(v)
 
 
 @dataclass(frozen=True)
@@ -251,7 +280,7 @@ class InstanceResult:
             "misallocation": _f(self.misallocation),
             "tolerances": None
             if self.tolerances is None
-            else {k: _f(v) for k, v in self.tolerances.items()},
+            else {k: _fs(v) for k, v in self.tolerances.items()},
             "lam": _f(self.lam),
             "stationarity": _f(self.stationarity),
             "complementarity": _f(self.complementarity),
@@ -484,8 +513,9 @@ def _infeasible_step(run: _Run, outcome: Outcome, detail: str, only_present: boo
             "presence",
             "fail",
             "a schedule was produced for an instance with no feasible schedule (S exceeds what "
-            "the caps or the visible depth allow); the solver should report it infeasible "
-            "('infeasible' on the first line of the CSV, or no file).",
+            "the caps or the visible depth allow, or a basket's band cannot be met); the solver "
+            "should report it infeasible ('infeasible' on the first line of the CSV, or no "
+            "file).",
         )
     elif outcome == "unreadable":
         run.add("format", "fail", detail)
@@ -578,9 +608,9 @@ def _feasibility_step(run: _Run, problem: ExecutionProblem, x: FloatArray, tol: 
 
 def _objective_step(
     run: _Run,
-    problem: ExecutionProblem,
+    problem: ExecutionProblem | Basket,
     xb: FloatArray,
-    tol: Tolerances,
+    tol: Tolerances | BasketTolerances,
     feasible: bool,
     rtol: float,
 ) -> None:
@@ -700,6 +730,26 @@ def _certificate_step(run: _Run, problem: ExecutionProblem, xb: FloatArray) -> N
     )
 
 
+def basket_instance_tolerances(
+    inst: Instance, *, rtol: float = DEFAULT_RTOL, feas_rtol: float = FEAS_RTOL
+) -> BasketTolerances:
+    """The resolved tolerances of a feasible basket instance (:func:`.checks.basket_tolerances`)."""
+    opt = inst.data["optimum"]
+    unique = bool(opt.get("unique"))
+    return rules.basket_tolerances(
+        shares=inst.leg_shares,
+        prices=inst.leg_prices,
+        optimum=float(opt["objective"]),
+        lam=np.asarray(opt["lam"], dtype=np.float64),
+        pair_curvature=opt.get("pair_curvature") if unique else None,
+        hessian_bound=opt.get("hessian_bound") if unique else None,
+        band=inst.data.get("neutrality_band"),
+        var_limit=inst.data.get("var_limit"),
+        rtol=rtol,
+        feas_rtol=feas_rtol,
+    )
+
+
 def instance_tolerances(
     inst: Instance, *, rtol: float = DEFAULT_RTOL, feas_rtol: float = FEAS_RTOL
 ) -> Tolerances:
@@ -760,6 +810,9 @@ def evaluate(
         return run.result(seconds)
     if not _presence_step(run, outcome, detail, only_present):
         return run.result(seconds)
+    if isinstance(inst.problem, Basket):
+        _evaluate_basket(run, inst.problem, x, rtol, feas_rtol, f" ({source})" if source else "")
+        return run.result(seconds)
     problem = inst.problem
     assert problem is not None
     arr = _format_step(run, x, problem.periods, f" ({source})" if source else "")
@@ -775,6 +828,197 @@ def evaluate(
     _kkt_step(run, problem, xb, tol, feasible)
     _certificate_step(run, problem, xb)
     return run.result(seconds)
+
+
+# ----------------------------------------------------------------------------- baskets
+def _basket_format_step(run: _Run, x: Any, M: int, N: int, src: str) -> FloatArray | None:
+    """A numeric, finite ``(M, N)`` array: one row per leg."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        run.add("format", "fail", f"the schedule{src} is not numeric ({exc}).")
+        return None
+    if arr.shape != (M, N):
+        run.add(
+            "format",
+            "fail",
+            f"shape {arr.shape}, expected (M, N) = ({M}, {N}): one row per leg, one column per "
+            f"period (a schedule file has the header leg_0,...,leg_{M - 1} and N rows){src}.",
+        )
+        return None
+    if not np.all(np.isfinite(arr)):
+        i, t = (int(v) for v in np.argwhere(~np.isfinite(arr))[0])
+        run.add("format", "fail", f"NaN or inf in leg {i}, period {t}{src}.")
+        return None
+    run.add("format", "pass", f"{M} legs x {N} finite values.")
+    return arr
+
+
+def _leg(basket: Basket, i: int) -> str:
+    return f"leg {i} ({basket.labels[i]})"
+
+
+def _basket_feasibility_step(
+    run: _Run, basket: Basket, X: FloatArray, tol: BasketTolerances
+) -> bool:
+    """Every leg's sum, signs and caps within its own ``tau_feas,i``; the band and the VaR
+    limit within their dollar tolerances. True when feasible.
+    """
+    S, U = basket.S, basket.upper
+    sums = X.sum(axis=1)
+    res = np.abs(sums - S)
+    neg = np.maximum(0.0, -X.min(axis=1))
+    over = np.maximum(0.0, (X - U).max(axis=1))
+    worst = np.maximum(np.maximum(res, neg), over)
+    run.numbers["max_violation"] = float(worst.max())
+    tf = tol.feasibility
+    problems = []
+    for i in np.flatnonzero(res > tf):
+        problems.append(
+            f"{_leg(basket, int(i))} sums to {sums[i]:,.10g}, not S = {S[i]:,.10g} (off by "
+            f"{sums[i] - S[i]:,.6g} shares; tolerance {tf[i]:.3g})"
+        )
+    for i in np.flatnonzero(neg > tf):
+        t = int(np.argmin(X[i]))
+        problems.append(
+            f"{_leg(basket, int(i))} trades {X[i, t]:.6g} shares in period {t}: against its "
+            f"direction (tolerance {tf[i]:.3g})"
+        )
+    for i in np.flatnonzero(over > tf):
+        t = int(np.argmax(X[i] - U[i]))
+        problems.append(
+            f"{_leg(basket, int(i))} trades {X[i, t]:,.6g} shares in period {t}, over its cap "
+            f"{U[i, t]:,.6g} (tolerance {tf[i]:.3g})"
+        )
+    if basket.neutrality_band is not None and tol.band is not None:
+        imb = basket.dollar_imbalance(X)
+        t = int(np.argmax(np.abs(imb)))
+        excess = abs(float(imb[t])) - basket.neutrality_band
+        if excess > tol.band:
+            problems.append(
+                f"the dollar imbalance after period {t} is ${imb[t]:,.2f}, outside the "
+                f"neutrality band of +-${basket.neutrality_band:,.2f} by ${excess:,.4g} "
+                f"(tolerance ${tol.band:.3g})"
+            )
+    if basket.var_limit is not None and tol.var is not None:
+        excess = basket.value_at_risk(X) - basket.var_limit
+        if excess > tol.var:
+            problems.append(
+                f"the value at risk ${basket.value_at_risk(X):,.2f} exceeds the limit "
+                f"${basket.var_limit:,.2f} by ${excess:,.4g} (tolerance ${tol.var:.3g})"
+            )
+    if problems:
+        run.add("feasibility", "fail", "; ".join(problems) + ".")
+        return False
+    run.add(
+        "feasibility",
+        "pass",
+        f"max violation {worst.max():.3g} shares (every leg within its tolerance"
+        + (", band met" if basket.neutrality_band is not None else "")
+        + (", VaR limit met" if basket.var_limit is not None else "")
+        + ").",
+    )
+    return True
+
+
+def _basket_schedule_step(run: _Run, Xb: FloatArray, tol: BasketTolerances, feasible: bool) -> None:
+    """Where the optimum is unique: every leg against the stored optimum, within its ``tau_x,i``."""
+    Xs = run.inst.schedule
+    basket = run.inst.problem
+    assert isinstance(basket, Basket) and Xs is not None
+    if tol.schedule is None:
+        run.add("schedule", "n/a", "the optimum is not unique: schedules are not compared.")
+        return
+    diff = np.abs(Xb - Xs)
+    run.numbers["schedule_error"] = float(diff.max())
+    tx = np.where(np.isfinite(tol.schedule), tol.schedule, np.inf)
+    ratio = diff.max(axis=1) / tx
+    i = int(np.argmax(ratio))
+    t = int(np.argmax(diff[i]))
+    if not feasible:
+        run.add(
+            "schedule", "n/a", f"not compared (schedule infeasible); max |x - x*| {diff.max():.6g}."
+        )
+    elif ratio[i] > 1.0:
+        rel = f" ({diff[i, t] / basket.S[i]:.3g} of S_i)" if basket.S[i] > 0 else ""
+        run.add(
+            "schedule",
+            "fail",
+            f"{_leg(basket, i)} trades {Xb[i, t]:,.10g} shares in period {t}, the unique optimum "
+            f"{Xs[i, t]:,.10g}: off by {diff[i, t]:.6g} shares{rel}, tolerance {tx[i]:.3g} shares.",
+        )
+    else:
+        run.add(
+            "schedule",
+            "pass",
+            f"every leg within its tolerance (worst {_leg(basket, i)}: {diff[i].max():.3g} <= "
+            f"{tx[i]:.3g} shares).",
+        )
+
+
+def _basket_kkt_step(
+    run: _Run, basket: Basket, Xb: FloatArray, tol: BasketTolerances, feasible: bool
+) -> None:
+    """Every leg's KKT conditions with the stored ``lam_i``, band multipliers and VaR multiplier."""
+    opt = run.inst.data["optimum"]
+    if not feasible:
+        run.add("kkt", "n/a", "not checked (schedule infeasible).")
+        return
+    lam = np.asarray(opt["lam"], dtype=np.float64)
+    nu = None if opt.get("nu") is None else np.asarray(opt["nu"], dtype=np.float64)
+    mu = float(opt.get("var_multiplier") or 0.0)
+    mis = rules.basket_misallocation(basket, Xb, lam, tol.price, nu=nu, var_multiplier=mu)
+    run.numbers["misallocation"] = float(mis[:, 0].max())
+    ratio = mis[:, 0] / tol.kkt
+    i = int(np.argmax(ratio))
+    t = int(mis[i, 1])
+    if ratio[i] > 1.0:
+        run.add(
+            "kkt",
+            "fail",
+            f"{_leg(basket, i)} period {t} trades {Xb[i, t]:,.10g} shares, {mis[i, 0]:.6g} shares "
+            f"away from what minimises its cost at the leg's optimal marginal price lam*_{i} = "
+            f"{lam[i]:.10g} $/share (band and VaR multipliers included; within {tol.price[i]:.3g} "
+            f"$/share): shares bought above, or left unbought below, the marginal price of the "
+            f"optimum (tolerance {tol.kkt[i]:.3g} shares).",
+        )
+    else:
+        run.add(
+            "kkt",
+            "pass",
+            f"every leg within its tolerance (worst {_leg(basket, i)}: {mis[i, 0]:.3g} <= "
+            f"{tol.kkt[i]:.3g} shares).",
+        )
+
+
+def _basket_certificate_step(run: _Run, basket: Basket, Xb: FloatArray) -> None:
+    """The basket certificate's own bound (information)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        cert = certify_basket(basket, Xb, compute_optimum=False)
+    run.numbers.update(stationarity=_f(cert.stationarity), bound_gap=_f(cert.bound_gap))
+    run.add(
+        "certificate",
+        "info",
+        f"stationarity {cert.stationarity:.3g}, bound gap {cert.bound_gap:.3g} dollars "
+        f"({cert.bound_method}).",
+    )
+
+
+def _evaluate_basket(
+    run: _Run, basket: Basket, x: Any, rtol: float, feas_rtol: float, src: str
+) -> None:
+    """The checks of a basket instance (module docstring), after presence."""
+    arr = _basket_format_step(run, x, basket.M, basket.N, src)
+    if arr is None:
+        return
+    tol = basket_instance_tolerances(run.inst, rtol=rtol, feas_rtol=feas_rtol)
+    run.numbers["tolerances"] = tol.as_dict()
+    feasible = _basket_feasibility_step(run, basket, arr, tol)
+    Xb = rules.basket_clip_within(basket, arr, tol.feasibility)
+    _objective_step(run, basket, Xb, tol, feasible, rtol)
+    _basket_schedule_step(run, Xb, tol, feasible)
+    _basket_kkt_step(run, basket, Xb, tol, feasible)
+    _basket_certificate_step(run, basket, Xb)
 
 
 # ----------------------------------------------------------------------------- front ends
@@ -843,7 +1087,7 @@ def validate_schedules(
         failure; the validation passes when every attempted instance passes.
     families : sequence of str, optional
         Only instances of these families (``quadratic``, ``power``, ``piecewise``,
-        ``mean-variance``).
+        ``mean-variance``, ``transient``, ``basket``).
 
     Raises
     ------
@@ -897,19 +1141,22 @@ def validate_schedules(
     )
 
 
-def as_problem(arg: ExecutionProblem | Mapping[str, Any]) -> ExecutionProblem:
-    """The problem a validated callable receives, as an :class:`~execopt.ExecutionProblem`.
+def as_problem(arg: ExecutionProblem | Basket | Mapping[str, Any]) -> ExecutionProblem | Basket:
+    """The problem a validated callable receives, as an :class:`~execopt.ExecutionProblem` (a
+    :class:`~execopt.Basket` for a basket instance).
 
-    :func:`validate_callable` passes instances marked infeasible as their dictionary (an
-    ExecutionProblem cannot be built for them); this turns either form into a problem.
+    :func:`validate_callable` passes instances marked infeasible as their dictionary (neither
+    can be built for them); this turns either form into a problem.
 
     Raises
     ------
     InfeasibleError
         For an infeasible instance's dictionary.
     """
-    if isinstance(arg, ExecutionProblem):
+    if isinstance(arg, (ExecutionProblem, Basket)):
         return arg
+    if is_basket(arg):
+        return basket_from_instance(arg)
     return problem_from_instance(arg)
 
 
@@ -962,12 +1209,13 @@ def validate_callable(
     Parameters
     ----------
     f : callable
-        Called once per instance with its :class:`~execopt.ExecutionProblem`; for instances
-        marked infeasible (which ExecutionProblem refuses to build) with the instance's
-        dictionary instead; :func:`as_problem` turns either into a problem (raising
-        :class:`~execopt.errors.InfeasibleError` for the latter). ``f`` returns the schedule
-        (array-like of length N, or anything with a ``.schedule``, e.g. a
-        :class:`~execopt.Solution`), or None / raises InfeasibleError when it finds no schedule.
+        Called once per instance with its :class:`~execopt.ExecutionProblem` (a
+        :class:`~execopt.Basket` for a basket instance); for instances marked infeasible (which
+        neither accepts) with the instance's dictionary instead; :func:`as_problem` turns either
+        into a problem (raising :class:`~execopt.errors.InfeasibleError` for the latter). ``f``
+        returns the schedule (array-like of length N, or (M, N) for a basket, or anything with a
+        ``.schedule``, e.g. a :class:`~execopt.Solution`), or None / raises InfeasibleError when
+        it finds no schedule.
         Any other exception fails the instance with its message.
     suite : Path or sequence of Instance, optional
         Default: the packaged suite.

@@ -9,8 +9,11 @@ Groups (``group`` field; counts in the manifest): ``quadratic`` (seed presets, t
 ``piecewise`` (walks of synthetic 10-level books shaped like FROG: $0.01 tick, $0.05–0.07 spread,
 50–500 shares per level growing with depth), ``mean-variance`` (Almgren–Chriss risk term),
 ``large`` (N up to 100,000), ``badly-scaled`` (S = 1e8 with b = 1e-9, tiny orders, mixed
-magnitudes), ``degenerate`` (S = 0, S = sum of caps, ties, zero-cost periods, linear costs) and
-``infeasible`` (no schedule exists; no optimum).
+magnitudes), ``degenerate`` (S = 0, S = sum of caps, ties, zero-cost periods, linear costs),
+``infeasible`` (no schedule exists; no optimum), ``transient`` (propagator kernels and permanent
+impact: the ``transient`` family, :mod:`.transient`) and ``basket`` (several legs coupled by
+covariance, cross-impact, a neutrality band or a VaR limit: the ``basket`` family,
+:mod:`.basket`).
 
 Examples
 --------
@@ -28,6 +31,7 @@ from collections.abc import Callable, Iterable
 from execopt.errors import InputError, SolverError
 from execopt.studies.suite.catalogue import (
     badly_scaled,
+    basket,
     degenerate,
     infeasible,
     large,
@@ -35,6 +39,7 @@ from execopt.studies.suite.catalogue import (
     piecewise,
     power,
     quadratic,
+    transient,
 )
 from execopt.studies.suite.catalogue._shapes import (
     STOCKS,
@@ -82,6 +87,8 @@ GROUPS: dict[str, Callable[[], list[Spec]]] = {
     "badly-scaled": badly_scaled.badly_scaled,
     "degenerate": degenerate.degenerate,
     "infeasible": infeasible.infeasible,
+    "transient": transient.transient,
+    "basket": basket.basket,
 }
 
 

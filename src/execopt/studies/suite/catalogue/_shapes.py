@@ -164,6 +164,8 @@ def _spec(
     risk_aversion: float = 0.0,
     volatility: Any = 0.0,
     infeasible: bool = False,
+    transient: dict[str, Any] | None = None,
+    permanent: float = 0.0,
 ) -> Spec:
     # every numeric parameter (per period, or [N][K] for a book walk) stored compactly
     imp = {k: v if isinstance(v, str) else _compact(v) for k, v in impact.items()}
@@ -190,6 +192,14 @@ def _spec(
         "volatility": _compact(volatility),
         "infeasible": bool(infeasible),
     }
+    # the price-impact fields of format version 3 appear only where they are used
+    if transient is not None:
+        out["transient"] = {
+            k: v if isinstance(v, str) else (list(v) if np.ndim(v) else float(v))
+            for k, v in transient.items()
+        }
+    if permanent:
+        out["permanent"] = float(permanent)
     out["family"] = family_of(out)
     out["cone"] = cone_of(out)
     return out
@@ -205,6 +215,18 @@ def _power(gamma: Any, delta: Any) -> dict[str, Any]:
 
 def _pw(slopes: Any, widths: Any) -> dict[str, Any]:
     return {"model": "piecewise", "slopes": slopes, "widths": widths}
+
+
+def _exp_kernel(strength: float, half_life: float) -> dict[str, Any]:
+    return {"kernel": "exponential", "strength": strength, "half_life": half_life}
+
+
+def _power_kernel(strength: float, beta: float, l0: float) -> dict[str, Any]:
+    return {"kernel": "power_law", "strength": strength, "beta": beta, "l0": l0}
+
+
+def _tabulated_kernel(values: Any) -> dict[str, Any]:
+    return {"kernel": "tabulated", "values": [float(v) for v in np.asarray(values).ravel()]}
 
 
 def _intraday_quadratic(
