@@ -50,6 +50,7 @@ from execopt.problem.basket import Basket
 from execopt.problem.basket_certificate import BasketCertificate, certify_basket
 from execopt.problem.optimum import exact_optimum
 from execopt.problem.waterfill import kernel_solved, linear_supply_root_batch, waterfill
+from execopt.solvers.basket_qp import solve_basket_qp, supports
 from execopt.solvers.repair import clip_to_feasible, raw_violation
 from execopt.solvers.solution import Status, Timings
 
@@ -400,6 +401,45 @@ def _run(built: _Built, method: str) -> tuple[FloatArray, str, Status, float, fl
     )
 
 
+#: Clarabel's statuses (its own API) -> execopt status (None: an error is raised).
+_CLARABEL_STATUS: dict[str, Status | None] = {
+    "Solved": "optimal",
+    "AlmostSolved": "inaccurate",
+    "MaxIterations": "not_converged",
+    "MaxTime": "not_converged",
+    "InsufficientProgress": "inaccurate",
+    "AlmostPrimalInfeasible": None,
+    "AlmostDualInfeasible": None,
+    "PrimalInfeasible": None,
+    "DualInfeasible": None,
+    "NumericalError": None,
+}
+
+
+def _attempt(
+    basket: Basket, s: FloatArray, C: float, method: str, direct: bool
+) -> tuple[FloatArray, str, Status, float, float, float, int]:
+    """One solve at cost scale ``C``: ``(Y, raw status, status, build, compile, solve
+    seconds, iterations)``; through :mod:`~execopt.solvers.basket_qp` when ``direct``.
+    """
+    if not direct:
+        built = _build(basket, s, C)
+        Ys, raw, mapped, t_comp, t_solve, iters = _run(built, method)
+        return Ys, raw, mapped, built.build_time, t_comp, t_solve, iters
+    Ys, raw, t_build, t_solve, iters = solve_basket_qp(basket, s, C)
+    status = _CLARABEL_STATUS.get(raw)
+    if status is None or not np.all(np.isfinite(Ys)):
+        if "Infeasible" in raw and "Dual" not in raw:
+            raise InfeasibleError(
+                f"clarabel reports the basket infeasible ({raw}): no schedule meets every "
+                "constraint (caps, neutrality band); widen the band or raise the caps."
+            )
+        raise SolverError(
+            f"clarabel returned status {raw!r} on the basket; try method='scs' or 'osqp'."
+        )
+    return Ys, raw, status, t_build, 0.0, t_solve, iters
+
+
 def _solve_conic(basket: Basket, method: str) -> BasketSolution:
     _check(basket, method)
     t_start = perf_counter()
@@ -411,9 +451,8 @@ def _solve_conic(basket: Basket, method: str) -> BasketSolution:
             cert, "trivial",
         )  # fmt: skip
     s, C = _leg_scales(basket)
-    built = _build(basket, s, C)
-    Ys, raw, mapped, t_comp, t_solve, iters = _run(built, method)
-    build = built.build_time
+    direct = method == "clarabel" and supports(basket)
+    Ys, raw, mapped, build, t_comp, t_solve, iters = _attempt(basket, s, C, method, direct)
     X_raw = Ys * s[:, None]
     f1 = basket.objective(np.clip(X_raw, 0.0, basket.upper))
     rescaled = False
@@ -422,13 +461,12 @@ def _solve_conic(basket: Basket, method: str) -> BasketSolution:
         # max(1, |objective|); re-solve once with the cost scale of the answer (kept only if
         # that solve succeeds: a nearly finished remaining basket can be badly scaled either way)
         C2 = f1 / (basket.N * basket.M)
-        built2 = _build(basket, s, C2)
-        build += built2.build_time
         try:
-            Ys2, raw2, mapped2, tc2, ts2, it2 = _run(built2, method)
+            Ys2, raw2, mapped2, b2, tc2, ts2, it2 = _attempt(basket, s, C2, method, direct)
         except SolverError:
             pass
         else:
+            build += b2
             Ys, raw, mapped, C, rescaled = Ys2, raw2, mapped2, C2, True
             t_comp, t_solve, iters = t_comp + tc2, t_solve + ts2, iters + it2
             X_raw = Ys * s[:, None]
@@ -466,6 +504,7 @@ def _solve_conic(basket: Basket, method: str) -> BasketSolution:
             "scale_cost": C,
             "rescaled": rescaled,
             "variables": int(basket.M * basket.N),
+            "formulation": "direct sparse QP (no cvxpy)" if direct else "cvxpy",
         },
     )
 
