@@ -109,3 +109,26 @@ def test_the_adapter_records_every_outcome_and_keeps_its_budget(tmp_path: Path) 
     assert not (tmp_path / "out" / "pow-soun-n10.csv").exists()
     spent = run_adapter(suite, tmp_path / "late", "clarabel", "default", ids=ids, budget=0.0)
     assert {r.outcome for r in spent.records} == {"timeout"}
+
+
+def test_large_instances_run_last_and_unreached_ones_say_why(tmp_path: Path) -> None:
+    """A solver without its own time limit cannot be interrupted mid-solve: the adapter takes
+    the instances fewest periods first (an overrun costs only the large ones after it), and an
+    instance the adapter never reached says why instead of a bare "timeout"."""
+    from execopt.studies.leaderboard import NOT_REACHED, _row
+    from execopt.studies.qp_adapter import run_adapter
+
+    suite = tmp_path / "suite"
+    export_suite(suite)
+    ids = ["big-q-n100000", "q-frog-n10", "tr-exp-big-n20000-cap", "deg-s0-qi"]
+    run = run_adapter(suite, tmp_path / "out", "clarabel", "default", ids=ids, budget=0.0)
+    assert [r.id for r in run.records] == [
+        "q-frog-n10",  # N = 10
+        "deg-s0-qi",  # N = 390
+        "tr-exp-big-n20000-cap",
+        "big-q-n100000",
+    ]
+    r = {"id": "q-frog-n10", "family": "quadratic", "cone": "qp", "verdict": "not attempted",
+         "checks": []}  # fmt: skip
+    row = _row("cvxopt", "tight", r, None)
+    assert row["kind"] == "timeout" and row["message"] == NOT_REACHED

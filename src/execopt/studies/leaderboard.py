@@ -235,11 +235,20 @@ def leaderboard_runs(
     return pd.DataFrame(rows)
 
 
+#: Why an instance has no record of the adapter: its process was stopped by the safety net.
+NOT_REACHED = (
+    "not reached: the adapter was stopped at its safety-net limit while an earlier solve ran "
+    "past the time limit (a solver without a time limit of its own cannot be interrupted)"
+)
+
+
 def _row(
     solver: str, setting: str, r: dict[str, Any], rec: dict[str, Any] | None
 ) -> dict[str, Any]:
     """One instance's row: the adapter's record and validate's verdict, and the failure kind."""
     outcome = "timeout" if rec is None else str(rec["outcome"])
+    if rec is None:
+        rec = {"outcome": outcome, "message": NOT_REACHED}
     # what the QP adapter attempts: LP/QP cones, single orders (it leaves baskets alone)
     qp = r["cone"] in ("lp", "qp") and r["family"] != "basket"
     verdict = r["verdict"]
