@@ -249,7 +249,18 @@ def fmt(value: Any, kind: str) -> str:
         return str(value)
     if math.isinf(v):
         return "∞" if v > 0 else "-∞"
-    return KINDS[kind](v)
+    return _unsigned_zero(KINDS[kind](v))
+
+
+def _unsigned_zero(text: str) -> str:
+    """``"-0.0 %"`` (a rounding residue) reads as ``"0.0 %"``.
+
+    >>> fmt(-1e-9, "pct"), fmt(-1e-9, "pct_signed"), fmt(-0.2, "pct")
+    ('0.0 %', '0.0 %', '-0.2 %')
+    """
+    if text[:1] in "-+" and not any(c in "123456789" for c in text):
+        return text[1:]
+    return text
 
 
 def _default(name: str, series: pd.Series) -> tuple[str, str]:
