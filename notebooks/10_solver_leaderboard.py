@@ -28,6 +28,7 @@ from IPython.display import display
 
 from execopt.reporting import figures
 from execopt.reporting.artifacts import save_data, save_figure, save_table, write_finding
+from execopt.reporting.present import human
 from execopt.studies.leaderboard import (
     available_solvers,
     failure_table,
@@ -36,6 +37,29 @@ from execopt.studies.leaderboard import (
 )
 
 output_dir = os.path.abspath(output_dir)
+#: Headers and formats of the leaderboard's columns (the saved CSV keeps the raw numbers).
+FORMATS = {
+    "solver": ("solver", "text"),
+    "setting": ("setting", "text"),
+    "family": ("family", "text"),
+    "qp_instances": ("LP/QP instances", "int"),
+    "passed": ("passed", "int"),
+    "success_rate": ("success rate", "fraction_pct"),
+    "shgeom_ms": ("time, shifted geo. mean (ms)", "ms"),
+    "worst_rel_gap": ("worst relative gap", "sci"),
+    "worst_violation": ("worst violation, validated (shares)", "sci"),
+    "worst_raw_violation": ("worst violation, solver's own x (shares)", "sci"),
+    "wrong_answer": ("wrong answer", "int"),
+    "violation": ("infeasible answer", "int"),
+    "false_infeasible": ("false infeasible", "int"),
+    "timeout": ("timeout", "int"),
+    "refused": ("refused", "int"),
+    "id": ("instance", "text"),
+    "kind": ("failure", "text"),
+    "rel_gap": ("relative gap", "sci"),
+    "why": ("why (first failed check, or the adapter's message)", "note"),
+}
+SHOWN = [c for c in FORMATS if c not in ("family", "id", "kind", "rel_gap", "why")]
 solvers, missing = available_solvers()
 runs = leaderboard_runs(solvers, fast=fast)
 table = summarize_leaderboard(runs)
@@ -46,14 +70,14 @@ save_data(runs, "leaderboard_runs", output_dir)  # one row per solver, setting a
 fig = figures.leaderboard_chart(table)
 save_figure(fig, "leaderboard", output_dir)
 print("not installed:", ", ".join(missing) or "none")
-display(overall)
+display(human(overall, SHOWN, formats=FORMATS))
 fig
 
 # %% [markdown]
 # ## By family
 
 # %%
-table
+human(table, ["family", *SHOWN], formats=FORMATS)
 
 # %% [markdown]
 # ## Every QP instance a solver did not pass, and why
@@ -61,7 +85,8 @@ table
 # %%
 failed = failure_table(runs)
 save_table(failed, "failures", output_dir)
-failed
+human(failed, ["solver", "setting", "id", "family", "kind", "rel_gap", "violation", "why"],
+      formats={**FORMATS, "violation": ("violation (shares)", "sci")})  # fmt: skip
 
 # %%
 write_finding(
