@@ -123,3 +123,14 @@ def test_index_lists_every_report() -> None:
         assert f"{page.parent.name}/index.html" in index, (
             f"index.html does not link {page.parent.name}"
         )
+
+
+def test_no_committed_report_file_is_large() -> None:
+    """Figures with thousands of points are rasterised inside their SVGs: no file of the
+    committed reports reaches 2 MB (a 3 MB strip-plot SVG once did)."""
+    big = {
+        str(p.relative_to(REPORTS)): p.stat().st_size
+        for p in REPORTS.rglob("*")
+        if p.is_file() and p.stat().st_size > 2_000_000
+    }
+    assert not big, big

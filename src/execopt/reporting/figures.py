@@ -432,7 +432,7 @@ def shortfall_distributions(rows: pd.DataFrame, order: Sequence[str] | None = No
         for i, (n, d) in enumerate(zip(names, data, strict=True)):
             ax.plot(
                 i + 1 + rng.uniform(-0.15, 0.15, d.size), d, ".", ms=2, alpha=0.35,
-                color=colour(n),
+                color=colour(n), rasterized=True,  # thousands of dots: an image inside the SVG
             )  # fmt: skip
         ax.set_xticks(range(1, len(names) + 1), [_short(n) for n in names], rotation=20)
         ax.axhline(0.0, color="black", lw=0.6)
