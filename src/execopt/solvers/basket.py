@@ -50,7 +50,7 @@ from execopt.problem.basket import Basket
 from execopt.problem.basket_certificate import BasketCertificate, certify_basket
 from execopt.problem.optimum import exact_optimum
 from execopt.problem.waterfill import kernel_solved, linear_supply_root_batch, waterfill
-from execopt.solvers.basket_qp import solve_basket_qp, supports
+from execopt.solvers.basket_qp import risk_scaling, solve_basket_qp, supports
 from execopt.solvers.repair import clip_to_feasible, raw_violation
 from execopt.solvers.solution import Status, Timings
 
@@ -312,14 +312,12 @@ def _build(basket: Basket, s: FloatArray, C: float) -> _Built:
     if Rt is not None and (basket.has_risk or basket.var_limit is not None):
         F, D = basket.risk_factors  # type: ignore[misc]
         w = basket.sgn * s  # signed shares per unit of Rt
-        cd = np.sum(F**2, axis=1) + D
-        ref = math.sqrt(max(float(np.mean(cd * s * s)), 1e-300))
+        ref, idio = risk_scaling(F, D, w)
         parts: list[Any] = []
         if F.shape[1]:
             f = cp.Variable((F.shape[1], N - 1), name="factor_exposure")
             cons.append(f == ((F * w[:, None]).T / ref) @ Rt)
             parts.append(f)
-        idio = np.sqrt(D) * np.abs(w) / ref
         if np.any(idio > 0):
             keep = np.flatnonzero(idio > 0)
             parts.append(cp.multiply(idio[keep][:, None], Rt[keep]))

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from execopt.problem.basket import Basket
 
-__all__ = ["SETTINGS", "build_basket_qp", "solve_basket_qp", "supports"]
+__all__ = ["SETTINGS", "build_basket_qp", "risk_scaling", "solve_basket_qp", "supports"]
 
 FloatArray = NDArray[np.float64]
 
@@ -54,6 +54,15 @@ def supports(basket: Basket) -> bool:
         return False
     N = basket.N
     return all(p.separable and p.impact.diagonal_quadratic(N) is not None for p in basket.problems)
+
+
+def risk_scaling(F: FloatArray, D: FloatArray, w: FloatArray) -> tuple[float, FloatArray]:
+    """``ref``, the risk's unit (the root mean per-leg variance of ``s_i`` shares), and the
+    idiosyncratic weights ``sqrt(D_i) |w_i| / ref``; shared with the cvxpy formulation.
+    """
+    cd = np.sum(F**2, axis=1) + D
+    ref = math.sqrt(max(float(np.mean(cd * w * w)), 1e-300))
+    return ref, np.sqrt(D) * np.abs(w) / ref
 
 
 def build_basket_qp(basket: Basket, s: FloatArray, C: float) -> dict[str, Any]:
@@ -82,9 +91,7 @@ def build_basket_qp(basket: Basket, s: FloatArray, C: float) -> dict[str, Any]:
     ref = 1.0
     idio: FloatArray = np.zeros(M)
     if needs_R and basket.has_risk:
-        cd = np.sum(F**2, axis=1) + D
-        ref = math.sqrt(max(float(np.mean(cd * s * s)), 1e-300))
-        idio = np.sqrt(D) * np.abs(w) / ref
+        ref, idio = risk_scaling(F, D, w)
     keep = np.flatnonzero(idio > 0)
     nv = keep.size * (N - 1) if needs_R else 0
     n = ny + nR + nf + nv
