@@ -87,6 +87,13 @@ def param(
     InputError
         Not numeric, more than ``max_ndim`` dimensions, empty, NaN/inf, or below ``lower``.
     """
+    return param_and_min(name, value, lower=lower, strict=strict, max_ndim=max_ndim)[0]
+
+
+def param_and_min(
+    name: str, value: ArrayLike, *, lower: float | None, strict: bool = False, max_ndim: int = 2
+) -> tuple[FloatArray, float]:
+    """:func:`param` and the parameter's smallest value (found by the same check)."""
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
         raise InputError(
             f"{name} must be a number or an array of numbers, got {type(value).__name__} {value!r}."
@@ -114,17 +121,20 @@ def param(
         if lower is not None and (v <= lower if strict else v < lower):
             rel = ">" if strict else ">="
             raise InputError(f"{name} must be {rel} {lower:g}; got {v:g}.")
+        lo = v
     else:
-        # one reduction each for the common case (finite, in range); the detailed message only
+        # one compiled pass for the common case (finite, in range); the detailed message only
         # when a check fails (a sum of huge finite values can overflow: then look closer)
-        if not math.isfinite(float(np.add.reduce(arr, axis=None))) and not np.isfinite(arr).all():
+        from execopt._compiled import sum_min
+
+        total, lo = sum_min(arr.reshape(-1))
+        if not math.isfinite(total) and not np.isfinite(arr).all():
             bad = np.flatnonzero(~np.isfinite(arr.ravel()))
             raise InputError(
                 f"{name} contains NaN or inf at index {bad[:5].tolist()}: every value must be "
                 "finite; fill or drop those periods before building the model."
             )
         if lower is not None:
-            lo = float(np.minimum.reduce(arr, axis=None))
             if lo <= lower if strict else lo < lower:
                 viol = arr <= lower if strict else arr < lower
                 where = np.flatnonzero(viol.ravel())[:5].tolist()
@@ -134,7 +144,7 @@ def param(
                     f"{arr.ravel()[where]} at index {where}."
                 )
     arr.flags.writeable = False
-    return arr
+    return arr, float(lo)
 
 
 def common_length(*arrays: FloatArray) -> int | None:

@@ -24,6 +24,7 @@ from execopt.impact.base import (
     broadcast,
     common_length,
     param,
+    param_and_min,
     per_period,
     register_model,
     short,
@@ -70,11 +71,13 @@ class QuadraticImpact(ImpactModel):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "a", param("a (dollars per share)", self.a, lower=0.0))
-        b = param("b (dollars per share^2)", self.b, lower=0.0)
+        b, b_min = param_and_min("b (dollars per share^2)", self.b, lower=0.0)
         object.__setattr__(self, "b", b)
-        n = common_length(self.a, self.b)
+        a = self.a
+        n = common_length(a, b)
         d = self.__dict__  # facts known now, kept (each lazy property costs ~1 us on first use)
-        d["periods"], d["strictly_convex"] = n, bool(np.minimum.reduce(b, axis=None) > 0)
+        d["periods"], d["strictly_convex"] = n, b_min > 0.0
+        d["batch_shape"] = a.shape[:-1] if a.ndim == 2 else b.shape[:-1] if b.ndim == 2 else ()
 
     @cached_property
     def periods(self) -> int | None:
@@ -101,8 +104,14 @@ class QuadraticImpact(ImpactModel):
     def cost_and_marginal(self, x: FloatArray) -> tuple[float, FloatArray]:
         # bit-identical to cost(x).sum() and marginal(x) (2 b x == (b x) + (b x) exactly), so
         # every method's objective is summed the same way; b_t x_t is computed once
-        h = self.b * x
-        return float(np.add.reduce(self.a * x + h * x)), self.a + (h + h)
+        a, b = self.a, self.b
+        if a.shape == b.shape == x.shape and x.ndim == 1 and x.dtype == np.float64:
+            from execopt._compiled import quadratic_cost_marginal
+
+            c, g = quadratic_cost_marginal(a, b, x)  # one compiled pass, the same arithmetic
+            return float(np.add.reduce(c)), g
+        h = b * x
+        return float(np.add.reduce(a * x + h * x)), a + (h + h)
 
     def supply(self, lam: ArrayLike, cap: FloatArray) -> FloatArray:
         a, b = np.broadcast_arrays(self.a, self.b)

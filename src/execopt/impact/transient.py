@@ -295,9 +295,15 @@ def _kms_apply(x: FloatArray, rho: float) -> FloatArray:
     blocks short enough that ``rho^-s`` stays below ``1e100`` (one block at N = 390 for any
     half-life above a few minutes), carried from block to block; the backward sum is the same
     on the reversed array. A dozen NumPy calls instead of ``scipy.signal.lfilter``'s ~50 us
-    of Python per call (the exact solver applies T several times per step).
+    of Python per call (the exact solver applies T several times per step). One schedule (a
+    1-D ``x``) goes to the compiled recursions (:func:`execopt._compiled.kms_apply`, ~1 us at
+    N = 390).
     """
     x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1 and 0.0 <= rho < 1.0:
+        from execopt._compiled import kms_apply
+
+        return np.asarray(kms_apply(x, float(rho)))  # one compiled pass of each recursion
     fwd = _forward_sums(x, rho)
     bwd = _forward_sums(x[..., ::-1], rho)[..., ::-1]
     return fwd + bwd - x

@@ -169,6 +169,7 @@ class ExecutionProblem:
         self.impact.check_periods(N)
         depth = self.impact.capacity
         cap = self.cap
+        u_total: float | None = None  # sum of u when already known
         if type(cap) is float or type(cap) is int:  # one scalar cap: no array to validate
             if not cap >= 0:
                 raise InputError(
@@ -182,7 +183,12 @@ class ExecutionProblem:
                 u = np.minimum(u, depth)
         elif cap is not None:
             c = _array_arg("cap", self.cap, N, what="None, a number of shares or one per period")
-            lo = float(np.minimum.reduce(c, axis=None))  # NaN anywhere makes the minimum NaN
+            if c.ndim == 1:
+                from execopt._compiled import sum_min
+
+                u_total, lo = sum_min(c)  # one pass; NaN anywhere makes both NaN
+            else:
+                lo = float(c)
             if not lo >= 0.0:
                 raise InputError(
                     "cap must be >= 0 and not NaN in every period (shares); use inf for no cap."
@@ -193,6 +199,7 @@ class ExecutionProblem:
             u = c if c.shape == (N,) else np.broadcast_to(c, (N,)).astype(np.float64)
             if not (isinstance(depth, float) and depth == math.inf):
                 u = np.minimum(u, depth)
+                u_total = None
         elif isinstance(depth, float) and depth == math.inf:
             u = np.full(N, math.inf)
         else:
@@ -201,7 +208,7 @@ class ExecutionProblem:
             u.flags.writeable = False
         object.__setattr__(self, "_u", u)
         if S > 0:
-            total = float(np.add.reduce(u))
+            total = float(np.add.reduce(u)) if u_total is None else u_total
             if S > total * (1 + 1e-12):
                 raise InfeasibleError(
                     f"shares S = {S:,.6g} exceed the sum of the per-period caps {total:,.6g} over "

@@ -135,6 +135,10 @@ class Term:
         """Dollars per share."""
         raise NotImplementedError
 
+    def value_and_gradient(self, x: FloatArray) -> tuple[float, FloatArray]:
+        """:meth:`value` and :meth:`gradient` at once (terms that share the work override it)."""
+        return self.value(x), self.gradient(x)
+
     def hessian(self, x: FloatArray) -> FloatArray:  # pragma: no cover - abstract
         """Dense Hessian of :meth:`value`, dollars per share squared, shape (N, N)."""
         raise NotImplementedError
@@ -325,6 +329,11 @@ class TransientImpact(Term):
 
     def gradient(self, x: FloatArray) -> FloatArray:
         return np.asarray(self.kernel.apply(x), dtype=np.float64)
+
+    def value_and_gradient(self, x: FloatArray) -> tuple[float, FloatArray]:
+        # K x once; the value summed as batch_value sums it (bit-identical to value(x))
+        kx = np.asarray(self.kernel.apply(x), dtype=np.float64)
+        return float(0.5 * np.sum(x * kx, axis=-1)), kx
 
     def hessian(self, x: FloatArray) -> FloatArray:
         """``K`` itself (dense; the term is quadratic)."""

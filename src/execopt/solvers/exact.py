@@ -11,7 +11,14 @@ from execopt.problem.execution_problem import ExecutionProblem
 from execopt.problem.optimum import exact_optimum
 from execopt.solvers.solution import Solution, Timings
 
-__all__ = ["solve_exact"]
+__all__ = ["KKT_POINT_ALGORITHMS", "solve_exact"]
+
+#: Exact algorithms whose answer is a KKT point to rounding with its exact multiplier: the
+#: breakpoint kernels (``x = supply(lam)``) and the transient active-set method (a KKT point
+#: of the QP). Their answers go to :func:`~execopt.problem.certificate.certify_kkt_point`.
+KKT_POINT_ALGORITHMS = frozenset(
+    {"quadratic-breakpoints", "power-breakpoints", "transient-active-set"}
+)
 
 
 def solve_exact(problem: ExecutionProblem) -> Solution:
@@ -19,8 +26,8 @@ def solve_exact(problem: ExecutionProblem) -> Solution:
     t0 = perf_counter()
     wf = exact_optimum(problem)
     t1 = perf_counter()
-    if wf.algorithm in ("quadratic-breakpoints", "power-breakpoints"):
-        # the kernels return x = supply(lam) with lam exact: the O(N) certificate of a KKT point
+    if wf.algorithm in KKT_POINT_ALGORITHMS:
+        # these return an exact KKT point with its lam: the O(N) certificate of a KKT point
         # (it checks that claim and falls back to the full certificate if it fails)
         cert = certify_kkt_point(problem, wf.x, wf.lam)
         obj, lam = cert.objective, wf.lam
