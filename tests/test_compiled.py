@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from scipy.linalg.lapack import dgtsv
 
 import execopt as eo
 from execopt import _compiled as jit
@@ -210,3 +211,23 @@ def test_kkt_point_certificate_falls_back_on_a_wrong_claim() -> None:
     assert wrong_lam.gap == pytest.approx(0.0, abs=1e-9 * sol.objective)
     assert wrong_lam.stationarity > 1e-6  # the full certificate's own multiplier search ran
     assert eo.solve(p, "exact").certificate.stationarity <= 1e-10
+
+
+@settings(deadline=None, max_examples=40)
+@given(n=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), weak=st.floats(0.0, 1.0))
+def test_gtsv2_matches_lapack(n: int, seed: int, weak: float) -> None:
+    """The compiled tridiagonal solve against LAPACK's dgtsv, with diagonals that make the
+    pivoting choose either row (``weak`` shrinks the diagonal)."""
+    rng = np.random.default_rng(seed)
+    dl, du = rng.uniform(-1.0, 1.0, max(n - 1, 0)), rng.uniform(-1.0, 1.0, max(n - 1, 0))
+    d = rng.uniform(0.5, 2.0, n) * rng.choice([-1.0, 1.0], n) * (1.0 - 0.99 * weak)
+    B = rng.normal(size=(n, 2))
+    M = np.diag(d) + np.diag(dl, -1) + np.diag(du, 1)
+    if np.linalg.cond(M) > 1e8:
+        return
+    ref = dgtsv(dl, d, du, B)[3] if n > 1 else B / d[0]  # (LAPACK's wrapper wants n > 1)
+    for f in (jit._gtsv2, jit._gtsv2.py_func):
+        b1, b2 = B[:, 0].copy(), B[:, 1].copy()
+        assert f(dl.copy(), d.copy(), du.copy(), b1, b2)
+        assert_allclose(np.column_stack([b1, b2]), ref, rtol=1e-9, atol=1e-9)
+    assert not jit._gtsv2(np.zeros(0), np.zeros(1), np.zeros(0), np.ones(1), np.ones(1))

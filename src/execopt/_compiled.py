@@ -200,6 +200,53 @@ def kms_apply(x: FloatArray, rho: float) -> FloatArray:
 
 
 @_jit
+def _gtsv2(dl: FloatArray, d: FloatArray, du: FloatArray, b1: FloatArray, b2: FloatArray) -> bool:
+    """Solve the tridiagonal system (sub-diagonal ``dl``, diagonal ``d``, super-diagonal
+    ``du``) for the right-hand sides ``b1`` and ``b2`` in place, by Gaussian elimination with
+    partial pivoting (LAPACK ``dgtsv``'s algorithm: ``dl`` becomes the second super-diagonal
+    of the factor). False on a zero pivot (a singular matrix); every array is overwritten.
+    """
+    n = d.shape[0]
+    for i in range(n - 1):
+        if abs(d[i]) >= abs(dl[i]):
+            if d[i] == 0.0:
+                return False
+            fact = dl[i] / d[i]
+            d[i + 1] -= fact * du[i]
+            b1[i + 1] -= fact * b1[i]
+            b2[i + 1] -= fact * b2[i]
+            dl[i] = 0.0
+        else:
+            fact = d[i] / dl[i]
+            d[i] = dl[i]
+            temp = d[i + 1]
+            d[i + 1] = du[i] - fact * temp
+            if i < n - 2:
+                dl[i] = du[i + 1]
+                du[i + 1] = -fact * dl[i]
+            else:
+                dl[i] = 0.0
+            du[i] = temp
+            t1 = b1[i]
+            b1[i] = b1[i + 1]
+            b1[i + 1] = t1 - fact * b1[i + 1]
+            t2 = b2[i]
+            b2[i] = b2[i + 1]
+            b2[i + 1] = t2 - fact * b2[i + 1]
+    if d[n - 1] == 0.0:
+        return False
+    b1[n - 1] /= d[n - 1]
+    b2[n - 1] /= d[n - 1]
+    if n > 1:
+        b1[n - 2] = (b1[n - 2] - du[n - 2] * b1[n - 1]) / d[n - 2]
+        b2[n - 2] = (b2[n - 2] - du[n - 2] * b2[n - 1]) / d[n - 2]
+    for i in range(n - 3, -1, -1):
+        b1[i] = (b1[i] - du[i] * b1[i + 1] - dl[i] * b1[i + 2]) / d[i]
+        b2[i] = (b2[i] - du[i] * b2[i + 1] - dl[i] * b2[i + 2]) / d[i]
+    return True
+
+
+@_jit
 def _reduced_step(
     free: NDArray[np.bool_],
     fixed: FloatArray,
@@ -213,8 +260,8 @@ def _reduced_step(
 
     ``H_FF x_F = lam 1 + c`` with ``H = 2 diag(q) + G0 T`` and ``c = -l_F - G0 (T fixed)_F`` is
     the tridiagonal system ``(P 2 diag(q_F) + G0 I) v = P [1, c]`` with ``P = T_FF^-1`` (see
-    :mod:`execopt.problem.transient_qp`), solved by Gaussian elimination with partial pivoting
-    (LAPACK ``dgtsv``'s algorithm). ``info`` > 0 names a zero pivot (singular step).
+    :mod:`execopt.problem.transient_qp`), solved by :func:`_gtsv2`. ``info`` is 1 on a zero
+    pivot (a singular step), else 0.
     """
     N = free.shape[0]
     x = fixed.copy()
@@ -274,43 +321,8 @@ def _reduced_step(
         b1[i + 1] += po[i]
         b2[i] += po[i] * c[i + 1]
         b2[i + 1] += po[i] * c[i]
-    # elimination with partial pivoting (dgtsv); dl[i] becomes the second super-diagonal
-    for i in range(n - 1):
-        if abs(d[i]) >= abs(dl[i]):
-            if d[i] == 0.0:
-                return x, math.nan, i + 1
-            fact = dl[i] / d[i]
-            d[i + 1] -= fact * du[i]
-            b1[i + 1] -= fact * b1[i]
-            b2[i + 1] -= fact * b2[i]
-            dl[i] = 0.0
-        else:
-            fact = d[i] / dl[i]
-            d[i] = dl[i]
-            temp = d[i + 1]
-            d[i + 1] = du[i] - fact * temp
-            if i < n - 2:
-                dl[i] = du[i + 1]
-                du[i + 1] = -fact * dl[i]
-            else:
-                dl[i] = 0.0
-            du[i] = temp
-            t1 = b1[i]
-            b1[i] = b1[i + 1]
-            b1[i + 1] = t1 - fact * b1[i + 1]
-            t2 = b2[i]
-            b2[i] = b2[i + 1]
-            b2[i + 1] = t2 - fact * b2[i + 1]
-    if d[n - 1] == 0.0:
-        return x, math.nan, n
-    b1[n - 1] /= d[n - 1]
-    b2[n - 1] /= d[n - 1]
-    if n > 1:
-        b1[n - 2] = (b1[n - 2] - du[n - 2] * b1[n - 1]) / d[n - 2]
-        b2[n - 2] = (b2[n - 2] - du[n - 2] * b2[n - 1]) / d[n - 2]
-    for i in range(n - 3, -1, -1):
-        b1[i] = (b1[i] - du[i] * b1[i + 1] - dl[i] * b1[i + 2]) / d[i]
-        b2[i] = (b2[i] - du[i] * b2[i + 1] - dl[i] * b2[i + 2]) / d[i]
+    if not _gtsv2(dl, d, du, b1, b2):
+        return x, math.nan, 1
     s1 = 0.0
     s2 = 0.0
     for i in range(n):

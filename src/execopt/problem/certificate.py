@@ -561,16 +561,13 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
     rounding and ``optimum`` is the schedule's own objective: it *is* the reference optimum.
 
     The full :func:`certify` runs instead, with the optimum recomputed, when the relative
-    stationarity residual or the complementarity residual (relative to the objective) exceeds
-    :data:`KKT_POINT_RTOL`, when ``x`` is infeasible (sum, bounds, caps) or has non-finite
-    entries, costs or gradients, when an uncapped period's marginal is below ``lam`` (the bound
-    is then ``-inf``), or when the problem has a VaR limit, a non-smooth or non-convex
-    objective, or (separable) a cost that is not strictly convex.
-
-    It costs O(N): a handful of NumPy calls for the model's cost and marginal and one compiled
-    pass (:func:`execopt._compiled.kkt_point_sums`), about 0.01 ms at N = 390 against about
-    0.13 ms for :func:`certify` (and 0.3 ms for its Frank–Wolfe and quadratic-model bounds on a
-    transient-impact problem).
+    stationarity or complementarity residual exceeds :data:`KKT_POINT_RTOL`, when ``x`` is
+    infeasible or has non-finite entries, costs or gradients, when an uncapped period's
+    marginal is below ``lam`` (the bound is then ``-inf``), or when the problem has a VaR
+    limit, a non-smooth or non-convex objective, or (separable) a cost that is not strictly
+    convex. O(N): the model's cost and marginal and one compiled pass
+    (:func:`execopt._compiled.kkt_point_sums`), ~0.01 ms at N = 390 against ~0.13 ms for
+    :func:`certify` (0.3 ms with a transient kernel).
 
     Parameters
     ----------
@@ -587,15 +584,7 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
 
     m = problem.impact
     x = schedule
-    if (
-        problem.limits
-        or not (m.strictly_convex if problem.separable else m.smooth and problem.is_convex)
-        or not math.isfinite(lam)
-        or lam <= 0.0
-        or x.ndim != 1
-        or x.shape[0] != problem.periods
-        or x.dtype != np.float64
-    ):
+    if not _kkt_point_applies(problem, x, lam):
         return _full(problem, x, lam)
     N, S, u = problem.periods, problem.shares, problem.upper
     obj, g = m.cost_and_marginal(x)
@@ -651,6 +640,20 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
         convex=True,
         var_violation=0.0,
         optimum_source="exact",
+    )
+
+
+def _kkt_point_applies(problem: ExecutionProblem, x: FloatArray, lam: float) -> bool:
+    """Whether :func:`certify_kkt_point`'s bound holds for ``problem`` and can be computed."""
+    m = problem.impact
+    return not (
+        problem.limits
+        or not (m.strictly_convex if problem.separable else m.smooth and problem.is_convex)
+        or not math.isfinite(lam)
+        or lam <= 0.0
+        or x.ndim != 1
+        or x.shape[0] != problem.periods
+        or x.dtype != np.float64
     )
 
 
