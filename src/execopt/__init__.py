@@ -35,7 +35,7 @@ from execopt.solvers.api import METHODS, solve, solve_batch
 from execopt.solvers.basket import BasketSolution
 from execopt.solvers.solution import Solution, Timings
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 __all__ = [
     "METHODS",
