@@ -80,24 +80,25 @@ def test_newton_supply_root_solves_the_piecewise_linear_equation(
 
 def test_kkt_point_sums_match_numpy_and_refuse_non_finite_gradients() -> None:
     rng = np.random.default_rng(3)
-    N = 50
+    N, S = 50, 400.0
     x, g = rng.uniform(0.0, 10.0, N), rng.uniform(0.5, 1.5, N)
     u = np.where(rng.random(N) < 0.3, np.inf, x + rng.uniform(0.0, 2.0, N))
     x[:5], lam, act = 0.0, 1.0, 1e-7
-    room = np.where(np.isfinite(u), u - x, 0.0)
+    room = np.minimum(u, S) - x  # an uncapped period's room: y_t <= S on the feasible set
     d = g - lam
     below = (room > act) | ~np.isfinite(u)
     dist = max(0.0, float(np.max(np.maximum(d * (x > act), -d * below))))
     comp = float(x @ np.maximum(d, 0.0) + room @ np.maximum(-d, 0.0))
+    slack = min(x.min(), (u - x)[np.isfinite(u)].min())
     for f in (jit.kkt_point_sums, jit.kkt_point_sums.py_func):
-        total, slack, dd, cc = f(x, g, u, lam, act)
+        total, sl, dd, cc = f(x, g, u, lam, act, S)
         assert total == pytest.approx(x.sum(), rel=LOOP_RTOL)
-        assert slack == pytest.approx(min(x.min(), room.min()))
+        assert sl == pytest.approx(slack)
         assert dd == pytest.approx(dist, rel=LOOP_RTOL)
         assert cc == pytest.approx(comp, rel=LOOP_RTOL)
         g2 = g.copy()
         g2[7] = np.inf
-        assert math.isnan(f(x, g2, u, lam, act)[2])
+        assert math.isnan(f(x, g2, u, lam, act, S)[2])
 
 
 # ----------------------------------------------------------------------------- transient steps
@@ -231,3 +232,63 @@ def test_gtsv2_matches_lapack(n: int, seed: int, weak: float) -> None:
         assert f(dl.copy(), d.copy(), du.copy(), b1, b2)
         assert_allclose(np.column_stack([b1, b2]), ref, rtol=1e-9, atol=1e-9)
     assert not jit._gtsv2(np.zeros(0), np.zeros(1), np.zeros(0), np.ones(1), np.ones(1))
+
+
+# ----------------------------------------------------------------------------- review findings
+def test_kkt_point_bound_stays_below_the_optimum_with_an_uncapped_cheap_period() -> None:
+    """An uncapped period whose marginal is below lam by less than the stationarity tolerance
+    (linear impact plus a drift: the objective is linear along x_0) must not lift the bound
+    above the optimum: its room is S - x_t, not 0."""
+    d = 5e-11
+    S = 1e4
+    p = eo.ExecutionProblem(S, eo.QuadraticImpact(a=1.0, b=0.0), 2, drift=[-d, 0.0])
+    x = np.array([S / 2, S / 2])
+    lam = float(p.gradient(x)[0])
+    cert = certify_kkt_point(p, x, lam)
+    fstar = eo.solve(p, "exact").objective
+    assert cert.lower_bound <= fstar + 1e-14 * abs(fstar)
+
+
+def test_a_kkt_point_for_a_nearby_order_size_is_not_called_the_optimum() -> None:
+    """A schedule short of S by less than the feasibility tolerance, optimal for that smaller
+    size: the certificate recomputes the optimum instead of claiming its own objective."""
+    N, S = 50, 20_000.0
+    rng = np.random.default_rng(0)
+    kw = {
+        "impact": eo.QuadraticImpact(rng.uniform(0, 0.05, N), rng.uniform(1e-5, 1e-3, N)),
+        "periods": N,
+        "transient": eo.ExponentialKernel(1e-4, 5.0),
+    }
+    p = eo.ExecutionProblem(S, **kw)
+    short = eo.solve(eo.ExecutionProblem(S * (1 - 9e-10), **kw), "exact")
+    cert = certify_kkt_point(p, short.schedule, short.lam)
+    fstar = eo.solve(p, "exact").objective
+    assert cert.optimum == pytest.approx(fstar, rel=1e-12)
+    assert cert.lower_bound <= fstar * (1 + 1e-14)
+
+
+def test_caps_summing_to_s_over_many_periods_are_feasible() -> None:
+    """S = cap.sum() at N = 100,000 (a loop's rounding once exceeded the 1e-12 tolerance)."""
+    cap = np.full(100_000, 0.7)
+    p = eo.ExecutionProblem(float(cap.sum()), eo.QuadraticImpact(0.01, 1e-4), cap.size, cap=cap)
+    assert eo.solve(p, "exact").certified
+
+
+def test_linear_supply_root_broadcasts_and_refuses_mismatched_lengths() -> None:
+    from execopt.problem.waterfill import linear_supply_root
+
+    x, _ = linear_supply_root(np.ones(3), np.zeros(1), np.inf, 6.0)  # type: ignore[arg-type]
+    assert_allclose(x, [2.0, 2.0, 2.0])
+    with pytest.raises(ValueError, match="broadcast"):
+        linear_supply_root(np.ones(3), np.zeros(2), np.full(3, np.inf), 1.0)
+
+
+def test_kms_apply_one_and_two_dimensional_agree_at_rho_zero() -> None:
+    from execopt.impact.transient import _kms_apply
+
+    x = np.array([1.0, np.inf, 2.0, 3.0])
+    with np.errstate(invalid="ignore"):  # inf + inf - inf at the inf entry, in both paths
+        two_d = _kms_apply(x[None, :], 0.0)[0]
+        one_d = _kms_apply(x, 0.0)
+    assert_allclose(one_d, two_d)
+    assert_allclose(one_d[[0, 2, 3]], [1.0, 2.0, 3.0])  # no NaN leaks past the inf

@@ -136,20 +136,22 @@ def newton_supply_root(
 
 @_jit
 def kkt_point_sums(
-    x: FloatArray, g: FloatArray, u: FloatArray, lam: float, act: float
+    x: FloatArray, g: FloatArray, u: FloatArray, lam: float, act: float, S: float
 ) -> tuple[float, float, float, float]:
     """One pass over a claimed KKT point ``x`` with gradient ``g`` and multiplier ``lam``.
 
-    With ``d_t = g_t - lam`` and ``room_t = u_t - x_t`` (0 where ``u_t`` is infinite), returns
+    With ``d_t = g_t - lam`` and ``room_t = min(u_t, S) - x_t`` (a feasible schedule has
+    ``y_t <= S`` in every period, so an uncapped period's room is finite), returns
 
     * ``sum x``;
-    * the smallest of ``x_t`` and ``room_t`` (negative: a bound is broken);
+    * the smallest of ``x_t`` and, where ``u_t`` is finite, ``u_t - x_t`` (negative: a bound is
+      broken);
     * the stationarity distance ``max_t max(d_t [x_t > act], -d_t [room_t > act or u_t = inf])``
       (at least 0; NaN if any ``g_t`` is not finite, so that the caller falls back);
     * the complementarity ``sum_t max(d_t, 0) x_t + max(-d_t, 0) room_t``: the dollars by which
-      the linearisation at ``x`` could still fall over the capped simplex at this ``lam``, so
-      that ``f(x) - comp + lam (S - sum x)`` bounds the optimum from below (convexity and weak
-      duality).
+      the linearisation at ``x`` could still fall over ``{0 <= y_t <= min(u_t, S)}`` at this
+      ``lam``, so that ``f(x) - comp + lam (S - sum x)`` bounds the optimum from below
+      (convexity and weak duality).
     """
     N = x.shape[0]
     total = 0.0
@@ -165,10 +167,10 @@ def kkt_point_sums(
         d = gi - lam
         total += xi
         capped = ui < math.inf
-        room = ui - xi if capped else 0.0
+        room = (ui if ui < S else S) - xi
         if xi < slack:
             slack = xi
-        if room < slack:
+        if capped and room < slack:
             slack = room
         if xi > act and d > dist:
             dist = d
@@ -350,12 +352,14 @@ def exponential_pdas(
     released, at once, until the active sets repeat.
 
     Returns ``(x, lam, iterations, status)``: status 0 converged (an exact KKT point to
-    rounding), 1 every period fixed, 2 not settled within ``maxiter`` (it may cycle), 3 a
-    singular step. The caller falls back to the primal active-set method on any status > 0.
+    rounding), 1 every period fixed, 2 a 2-cycle of the active sets or not settled within
+    ``maxiter``, 3 a singular step. The caller falls back to the primal active-set method on any status > 0.
     """
     N = lin.shape[0]
     at_lo = np.zeros(N, dtype=np.bool_)
     at_hi = np.zeros(N, dtype=np.bool_)
+    prev_lo = np.zeros(N, dtype=np.bool_)  # the sets the previous step used (a 2-cycle test)
+    prev_hi = np.zeros(N, dtype=np.bool_)
     free = np.ones(N, dtype=np.bool_)
     fixed = np.zeros(N)
     x = np.zeros(N)
@@ -373,14 +377,20 @@ def exponential_pdas(
             return x, math.nan, it, 3
         Tx = kms_apply(x, rho)
         changed = False
+        cycle = it > 1  # the new sets equal the previous step's: a 2-cycle
         for i in range(N):
             g = lin[i] + 2.0 * q[i] * x[i] + G0 * Tx[i]
             lo = (free[i] and x[i] < -tol) or (at_lo[i] and g - lam >= 0.0)
             hi = (free[i] and x[i] > u[i] + tol) or (at_hi[i] and lam - g >= 0.0)
             if lo != at_lo[i] or hi != at_hi[i]:
                 changed = True
+            if lo != prev_lo[i] or hi != prev_hi[i]:
+                cycle = False
+            prev_lo[i], prev_hi[i] = at_lo[i], at_hi[i]
             at_lo[i] = lo
             at_hi[i] = hi
         if not changed:
             return x, lam, it, 0
+        if cycle:
+            return x, math.nan, it, 2
     return x, lam, maxiter, 2

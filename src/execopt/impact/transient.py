@@ -300,7 +300,7 @@ def _kms_apply(x: FloatArray, rho: float) -> FloatArray:
     N = 390).
     """
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1 and 0.0 <= rho < 1.0:
+    if x.ndim == 1 and 0.0 < rho < 1.0:  # (rho = 0: T = I below, without 0 * inf = NaN)
         from execopt._compiled import kms_apply
 
         return np.asarray(kms_apply(x, float(rho)))  # one compiled pass of each recursion

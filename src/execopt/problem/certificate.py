@@ -555,16 +555,16 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
         ``min f >= f(x) + min_{0 <= y <= u} (g - lam 1).(y - x) + lam (S - sum x)
         = f(x) - comp + lam (S - sum x)``,
 
-    where ``comp = sum_t max(d_t, 0) x_t + max(-d_t, 0) (u_t - x_t)`` is the complementarity
-    residual in dollars (the Lagrangian of the linearisation at ``lam``: the Frank–Wolfe bound
+    where ``comp = sum_t max(d_t, 0) x_t + max(-d_t, 0) (min(u_t, S) - x_t)`` is the
+    complementarity residual in dollars (``y_t <= S`` on the feasible set bounds an uncapped
+    period) (the Lagrangian of the linearisation at ``lam``: the Frank–Wolfe bound
     without the search over ``lam``). When the claim holds the bound meets the objective to
     rounding and ``optimum`` is the schedule's own objective: it *is* the reference optimum.
 
     The full :func:`certify` runs instead, with the optimum recomputed, when the relative
-    stationarity or complementarity residual exceeds :data:`KKT_POINT_RTOL`, when ``x`` is
-    infeasible or has non-finite entries, costs or gradients, when an uncapped period's
-    marginal is below ``lam`` (the bound is then ``-inf``), or when the problem has a VaR
-    limit, a non-smooth or non-convex objective, or (separable) a cost that is not strictly
+    stationarity or complementarity residual, or ``lam |S - sum x|``, exceeds
+    :data:`KKT_POINT_RTOL` (relative to ``lam`` or to the objective), when ``x`` is infeasible
+    or has non-finite entries, costs or gradients, or when the problem has a VaR limit, a non-smooth or non-convex objective, or (separable) a cost that is not strictly
     convex. O(N): the model's cost and marginal and one compiled pass
     (:func:`execopt._compiled.kkt_point_sums`), ~0.01 ms at N = 390 against ~0.13 ms for
     :func:`certify` (0.3 ms with a transient kernel).
@@ -597,7 +597,7 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
     # KKT: d_t <= 0 unless x_t sits at 0, d_t >= 0 unless x_t sits at its cap (see certify)
     if not (g.flags.c_contiguous and g.dtype == np.float64):
         g = np.ascontiguousarray(g, dtype=np.float64)
-    total, slack, dist, comp = kkt_point_sums(x, g, u, float(lam), act)
+    total, slack, dist, comp = kkt_point_sums(x, g, u, float(lam), act, float(S))
     if (
         not math.isfinite(total)
         or not math.isfinite(obj)
@@ -615,10 +615,15 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
     # with a marginal far above lam from x_t = 0: complementarity (the dollars by which x misses
     # minimising the Lagrangian of the linearisation) must be rounding too, and the total must
     # be S, before x is called the optimum.
+    # the objective is reported as the optimum only when the total is S to rounding too (a
+    # KKT point of a nearby S within feas_tol would otherwise claim an optimum lam |S - sum x|
+    # dollars off)
+    rtol_obj = KKT_POINT_RTOL * max(abs(obj), 1e-300)
     if (
         not stat <= KKT_POINT_RTOL
         or sum_res > feas_tol
-        or not comp <= KKT_POINT_RTOL * max(abs(obj), 1e-300)
+        or not comp <= rtol_obj
+        or not lam * sum_res <= rtol_obj
     ):
         return _full(problem, x, lam)
     lower = obj - comp + lam * (S - total)

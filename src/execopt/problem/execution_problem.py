@@ -169,7 +169,6 @@ class ExecutionProblem:
         self.impact.check_periods(N)
         depth = self.impact.capacity
         cap = self.cap
-        u_total: float | None = None  # sum of u when already known
         if type(cap) is float or type(cap) is int:  # one scalar cap: no array to validate
             if not cap >= 0:
                 raise InputError(
@@ -186,7 +185,7 @@ class ExecutionProblem:
             if c.ndim == 1:
                 from execopt._compiled import sum_min
 
-                u_total, lo = sum_min(c)  # one pass; NaN anywhere makes both NaN
+                lo = sum_min(c)[1]  # one pass; NaN anywhere makes the minimum NaN
             else:
                 lo = float(c)
             if not lo >= 0.0:
@@ -199,7 +198,6 @@ class ExecutionProblem:
             u = c if c.shape == (N,) else np.broadcast_to(c, (N,)).astype(np.float64)
             if not (isinstance(depth, float) and depth == math.inf):
                 u = np.minimum(u, depth)
-                u_total = None
         elif isinstance(depth, float) and depth == math.inf:
             u = np.full(N, math.inf)
         else:
@@ -208,7 +206,9 @@ class ExecutionProblem:
             u.flags.writeable = False
         object.__setattr__(self, "_u", u)
         if S > 0:
-            total = float(np.add.reduce(u)) if u_total is None else u_total
+            # NumPy's pairwise sum: the total a user computes with cap.sum() (a loop's rounding
+            # at N = 1e5 exceeded the 1e-12 below and refused S = cap.sum())
+            total = float(np.add.reduce(u))
             if S > total * (1 + 1e-12):
                 raise InfeasibleError(
                     f"shares S = {S:,.6g} exceed the sum of the per-period caps {total:,.6g} over "

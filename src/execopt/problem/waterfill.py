@@ -122,6 +122,18 @@ def _supply_root(
     alpha: FloatArray, z0: FloatArray, u: FloatArray, S: float
 ) -> tuple[FloatArray, float, float]:
     """:func:`linear_supply_root`, also returning ``sum x`` (for :func:`kernel_solved`)."""
+    if not (
+        type(alpha) is type(z0) is type(u) is np.ndarray
+        and alpha.ndim == 1
+        and z0.shape == alpha.shape == u.shape
+    ):
+        # scalars and length-1 arrays broadcast; other lengths raise (the compiled loop does
+        # not check bounds)
+        alpha, z0, u = (
+            np.ascontiguousarray(v, dtype=np.float64) for v in np.broadcast_arrays(alpha, z0, u)
+        )
+        if alpha.ndim != 1:
+            raise ValueError(f"alpha, z0 and u must be 1-D, got shape {alpha.shape}.")
     N = alpha.shape[0]
     if S <= 0:
         return np.zeros(N), float(z0.min()), 0.0
