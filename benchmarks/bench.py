@@ -45,6 +45,7 @@ import numpy as np
 from rich.text import Text
 
 import execopt as eo
+from execopt._atomic import write_text
 from execopt.cli.render import console, dumps, fmt_ms, table
 from execopt.problem.waterfill import linear_supply_root
 
@@ -1024,8 +1025,8 @@ def main(argv: list[str] | None = None) -> int:
         out.print(table("", cols, rows))
         out.print()
     a.out_dir.mkdir(parents=True, exist_ok=True)
-    (a.out_dir / "bench.json").write_text(dumps(res) + "\n", encoding="utf-8")
-    (a.out_dir / "bench.md").write_text(markdown(res), encoding="utf-8")
+    write_text(a.out_dir / "bench.json", dumps(res) + "\n")
+    write_text(a.out_dir / "bench.md", markdown(res))
     out.print(
         f"wrote {a.out_dir / 'bench.json'} and {a.out_dir / 'bench.md'} ({res['elapsed_s']:.0f} s)"
     )

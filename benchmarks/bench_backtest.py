@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from rich.text import Text
 
+from execopt._atomic import write_text
 from execopt.cli.render import console, table
 from execopt.data import BookSeries, read_book, synthetic_book
 from execopt.data.paths import find_data_root
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )  # fmt: skip
     if args.json is not None:
-        args.json.write_text(json.dumps({"timing": timing, "real_frog": real_rows}, indent=1))
+        write_text(args.json, json.dumps({"timing": timing, "real_frog": real_rows}, indent=1))
     met = all(v[-1] == "MET" for v in verdicts)
     return 0 if met else 1
 

@@ -24,7 +24,6 @@ import argparse
 import os
 import platform
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np
 from rich.text import Text
 
 import execopt as eo
+from execopt._atomic import write_text
 from execopt.cli.render import console, dumps, fmt_ms, table
 
 __all__ = ["SECTIONS", "TARGETS", "main", "run"]
@@ -261,14 +261,6 @@ def _rows(res: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def _atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="smoke run: small sizes")
@@ -288,14 +280,14 @@ def main(argv: list[str] | None = None) -> int:
     out.print(table("basket benchmarks", cols, _rows(res)))
     for text, _, _ in TARGETS.values():
         out.print(Text(f"target: {text}"))
-    _atomic(a.out_dir / "bench_basket.json", dumps(res) + "\n")
+    write_text(a.out_dir / "bench_basket.json", dumps(res) + "\n")
     md = ["# Basket benchmarks", "", f"{env['machine']}, load average at start "
           f"{', '.join(f'{v:.1f}' for v in env['load_average_at_start'])}"
           + (" (quick smoke run)" if a.quick else ""), "",
           "| case | time | details | target |", "|---|---|---|---|"]  # fmt: skip
     md += [f"| {' | '.join(r)} |" for r in _rows(res)]
     md += ["", *[f"- target: {t}" for t, _, _ in TARGETS.values()], ""]
-    _atomic(a.out_dir / "bench_basket.md", "\n".join(md))
+    write_text(a.out_dir / "bench_basket.md", "\n".join(md))
     out.print(Text(f"wrote {a.out_dir / 'bench_basket.json'} and bench_basket.md"))
     return 0
 

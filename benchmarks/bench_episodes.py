@@ -36,6 +36,7 @@ from typing import Any
 
 from rich.text import Text
 
+from execopt._atomic import write_text
 from execopt.cli.render import Col, console, table
 from execopt.data import read_book, synthetic_book
 from execopt.data.paths import find_data_root
@@ -200,7 +201,7 @@ def _rows(res: dict[str, Any]) -> list[list[str]]:
     ]
     rows.append(
         [
-            "peak memory (process tree, PSS), MB",
+            "peak memory, PSS sum, MB",
             f"{res['peak_memory_mb']:,.0f}",
             f"<= {TARGETS['memory_mb']:,.0f}",
             met("memory_mb"),
@@ -209,7 +210,7 @@ def _rows(res: dict[str, Any]) -> list[list[str]]:
     if "peak_memory_rss_sum_mb" in res:
         rows.append(
             [
-                "  sum of RSS (libraries per process), MB",
+                "  RSS sum, MB",
                 f"{res['peak_memory_rss_sum_mb']:,.0f}",
                 "",
                 "",
@@ -218,13 +219,18 @@ def _rows(res: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def _load(v: Any) -> str:
+    """A load-average triple as ``0.52 / 0.97 / 1.05`` (1, 5 and 15 minutes)."""
+    return " / ".join(f"{float(x):.2f}" for x in v) if v else "n/a"
+
+
 def markdown(res: dict[str, Any]) -> str:
     lines = [
         f"# Episodes benchmark ({res['data']})",
         "",
         f"{res['episodes']:,} episodes of {res['horizon']} minutes, policies "
         f"{', '.join(res['policies'])}; {res['cpus']} CPUs, load average "
-        f"{res['loadavg_start']} at the start, {res['loadavg_end']} at the end.",
+        f"{_load(res['loadavg_start'])} at the start, {_load(res['loadavg_end'])} at the end.",
         "",
         "| measure | value | target | verdict |",
         "|---|---|---|---|",
@@ -245,15 +251,15 @@ def main(argv: list[str] | None = None) -> int:
     out.print(
         Text(
             f"episodes benchmark on the {res['data']}: {res['cpus']} CPUs, load average "
-            f"{res['loadavg_start']} at the start (other processes slow every number)"
+            f"{_load(res['loadavg_start'])} at the start (other processes slow every number)"
         )
     )
     out.print(
         table("", [Col("measure"), Col("value", "right"), Col("target"), Col("")], _rows(res))
     )
     a.out_dir.mkdir(parents=True, exist_ok=True)
-    (a.out_dir / "episodes.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
-    (a.out_dir / "episodes.md").write_text(markdown(res), encoding="utf-8")
+    write_text(a.out_dir / "episodes.json", json.dumps(res, indent=2) + "\n")
+    write_text(a.out_dir / "episodes.md", markdown(res))
     out.print(f"wrote {a.out_dir / 'episodes.json'} and {a.out_dir / 'episodes.md'}")
     return 0
 

@@ -401,9 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     results = analyse(read_mbp10(path), n_boot=args.n_boot)
     _print(results, timing)
     if args.json is not None:
+        from execopt._atomic import write_text
         from execopt.impact.fitjson import dumps_fit_json
 
-        args.json.write_text(dumps_fit_json({"timing": timing, **results}) + "\n")
+        write_text(args.json, dumps_fit_json({"timing": timing, **results}) + "\n")
     return 0
 
 
