@@ -31,16 +31,6 @@ def _T(N: int, rho: float) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- small loops
-def test_sum_min_and_nan() -> None:
-    v = np.array([3.0, -1.0, 2.5])
-    for f in (jit.sum_min, jit.sum_min.py_func):
-        assert f(v) == (4.5, -1.0)
-        s, lo = f(np.array([1.0, np.nan, 0.0]))
-        assert math.isnan(s) and math.isnan(lo)
-        assert f(np.array([1.0, np.inf])) == (math.inf, 1.0)
-        assert f(np.zeros(0)) == (0.0, math.inf)
-
-
 def test_quadratic_cost_marginal_is_bit_identical_to_numpy() -> None:
     rng = np.random.default_rng(1)
     for N in (1, 7, 390, 1001):
@@ -56,8 +46,9 @@ def test_kms_apply_matches_the_dense_product(rho: float) -> None:
     rng = np.random.default_rng(2)
     x = rng.uniform(-5.0, 100.0, 257)
     ref = _T(x.size, rho) @ x
-    assert_allclose(jit.kms_apply(x, rho), ref, rtol=LOOP_RTOL, atol=1e-9)
-    assert_allclose(jit.kms_apply.py_func(x, rho), ref, rtol=LOOP_RTOL, atol=1e-9)
+    X = np.vstack([x, 2.0 * x])  # rows
+    assert_allclose(jit.kms_apply(X, rho), [ref, 2.0 * ref], rtol=LOOP_RTOL, atol=1e-9)
+    assert_allclose(jit.kms_apply.py_func(X, rho), [ref, 2.0 * ref], rtol=LOOP_RTOL, atol=1e-9)
 
 
 @settings(deadline=None, max_examples=40)
@@ -108,10 +99,10 @@ def test_kkt_point_sums_match_numpy_and_refuse_non_finite_gradients() -> None:
     seed=st.integers(0, 2**32 - 1),
     q_low=st.floats(-0.2, 1.0),
 )
-def test_reduced_step_matches_lapack_gtsv(N: int, seed: int, q_low: float) -> None:
-    """The compiled elimination (partial pivoting) against LAPACK's dgtsv on the same step,
-    including diagonals near zero or negative (q_t < 0: permanent impact above b_t) where the
-    pivoting matters."""
+def test_exponential_step_matches_a_dense_solve(N: int, seed: int, q_low: float) -> None:
+    """The compiled step (the tridiagonal system, eliminated with partial pivoting) against a
+    dense solve of ``H_FF x_F = lam 1 + c``, including diagonals near zero or negative (q_t < 0:
+    permanent impact above b_t) where the pivoting matters."""
     rng = np.random.default_rng(seed)
     G0, rho = float(rng.uniform(1e-5, 1e-3)), float(rng.uniform(0.05, 0.99))
     lin = rng.uniform(0.0, 0.05, N)
@@ -120,17 +111,21 @@ def test_reduced_step_matches_lapack_gtsv(N: int, seed: int, q_low: float) -> No
     free[rng.integers(N)] = True
     fixed = np.where(free, 0.0, rng.uniform(0.0, 30.0, N))
     S = float(fixed.sum()) + 100.0
-    x, lam, info = jit._reduced_step(free, fixed, lin, q, G0, rho, S)
+    x, lam, info = jit.exponential_step(free, fixed, lin, q, G0, rho, S)
     assert info == 0
-    ref_x, ref_lam = _QP(lin, q, G0, rho).reduced(free, fixed, S)  # LAPACK gtsv
-    H = 2.0 * np.diag(q) + G0 * _T(N, rho)
-    cond = np.linalg.cond(H[np.ix_(free, free)])
-    assume_ok = cond < 1e8  # an ill-conditioned step: both are right to their rounding
-    if assume_ok:
+    K = G0 * _T(N, rho)
+    F = np.flatnonzero(free)
+    H = (2.0 * np.diag(q) + K)[np.ix_(F, F)]
+    sol = np.linalg.solve(H, np.column_stack([np.ones(F.size), -lin[F] - (K @ fixed)[F]]))
+    ref_lam = (S - fixed.sum() - sol[:, 1].sum()) / sol[:, 0].sum()
+    ref_x = fixed.copy()
+    ref_x[F] = ref_lam * sol[:, 0] + sol[:, 1]
+    cond = np.linalg.cond(H)
+    if cond < 1e8:  # an ill-conditioned step: both are right to their rounding
         tol = 1e-9 * max(1.0, cond * 1e-6)
         assert lam == pytest.approx(ref_lam, rel=tol, abs=1e-12)
         assert_allclose(x, ref_x, rtol=tol, atol=tol * 100.0)
-    xp, _lamp, infop = jit._reduced_step.py_func(free, fixed, lin, q, G0, rho, S)
+    xp, _lamp, infop = jit.exponential_step.py_func(free, fixed, lin, q, G0, rho, S)
     assert infop == 0
     assert_allclose(xp, x, rtol=1e-9, atol=1e-9)
 

@@ -13,9 +13,6 @@ Importing this module imports Numba (~0.3 s); the callers import it on first use
 
 Functions
 ---------
-sum_min
-    ``(sum v, min v)`` in one pass (NaN if any entry is NaN): the validation of a parameter or
-    a cap.
 quadratic_cost_marginal
     ``(a x + b x^2, a + 2 b x)`` per period: the quadratic model's cost and marginal.
 newton_supply_root
@@ -26,6 +23,9 @@ kkt_point_sums
     complementarity.
 kms_apply
     ``T x`` with ``T_ts = rho^|t-s|`` by the two first-order recursions (O(N), stable).
+exponential_step
+    One step of the exponential-kernel QP's active-set methods: minimise over the free periods
+    by an O(N) tridiagonal solve.
 exponential_pdas
     The primal–dual active-set method for the exponential-kernel QP, with its O(N) tridiagonal
     steps (partial pivoting, as LAPACK's ``gtsv``).
@@ -42,33 +42,16 @@ from numpy.typing import NDArray
 
 __all__ = [
     "exponential_pdas",
+    "exponential_step",
     "kkt_point_sums",
     "kms_apply",
     "newton_supply_root",
     "quadratic_cost_marginal",
-    "sum_min",
 ]
 
 FloatArray = NDArray[np.float64]
 
 _jit: Any = njit(cache=True, nogil=True, error_model="numpy")
-
-
-@_jit
-def sum_min(v: FloatArray) -> tuple[float, float]:
-    """``(sum v, min v)`` of a 1-D array; ``(nan, nan)`` if any entry is NaN (the minimum of an
-    empty array is ``inf``).
-    """
-    total = 0.0
-    lo = math.inf
-    for i in range(v.shape[0]):
-        vi = v[i]
-        if vi != vi:
-            return math.nan, math.nan
-        total += vi
-        if vi < lo:
-            lo = vi
-    return total, lo
 
 
 @_jit
@@ -184,20 +167,22 @@ def kkt_point_sums(
 
 
 @_jit
-def kms_apply(x: FloatArray, rho: float) -> FloatArray:
-    """``T x`` with ``T_ts = rho^|t-s|`` (``0 <= rho < 1``): the forward recursion
-    ``f_t = x_t + rho f_(t-1)`` plus the backward one, minus ``x`` (counted twice).
+def kms_apply(X: FloatArray, rho: float) -> FloatArray:
+    """``T x`` for each row ``x`` of ``X`` (shape (M, N)), ``T_ts = rho^|t-s|`` with
+    ``0 < rho < 1``: the forward recursion ``f_t = x_t + rho f_(t-1)`` plus the backward one,
+    minus ``x`` (counted twice).
     """
-    N = x.shape[0]
-    out = np.empty(N)
-    acc = 0.0
-    for i in range(N):
-        acc = x[i] + rho * acc
-        out[i] = acc
-    acc = 0.0
-    for i in range(N - 1, -1, -1):
-        acc = x[i] + rho * acc
-        out[i] += acc - x[i]
+    M, N = X.shape
+    out = np.empty((M, N))
+    for m in range(M):
+        acc = 0.0
+        for i in range(N):
+            acc = X[m, i] + rho * acc
+            out[m, i] = acc
+        acc = 0.0
+        for i in range(N - 1, -1, -1):
+            acc = X[m, i] + rho * acc
+            out[m, i] += acc - X[m, i]
     return out
 
 
@@ -249,7 +234,7 @@ def _gtsv2(dl: FloatArray, d: FloatArray, du: FloatArray, b1: FloatArray, b2: Fl
 
 
 @_jit
-def _reduced_step(
+def exponential_step(
     free: NDArray[np.bool_],
     fixed: FloatArray,
     lin: FloatArray,
@@ -277,7 +262,7 @@ def _reduced_step(
             rest -= fixed[i]
     if n == 0:
         return x, math.nan, 0
-    Tf = kms_apply(x, rho)  # T applied to the fixed part (free entries are 0 in x now)
+    Tf = kms_apply(x.reshape(1, N), rho)[0]  # T on the fixed part (free entries are 0 in x)
     F = np.empty(n, dtype=np.int64)
     k = 0
     for i in range(N):
@@ -372,10 +357,10 @@ def exponential_pdas(
             nfree += free[i]
         if nfree == 0:
             return x, math.nan, it, 1
-        x, lam, info = _reduced_step(free, fixed, lin, q, G0, rho, S)
+        x, lam, info = exponential_step(free, fixed, lin, q, G0, rho, S)
         if info != 0:
             return x, math.nan, it, 3
-        Tx = kms_apply(x, rho)
+        Tx = kms_apply(x.reshape(1, N), rho)[0]
         changed = False
         cycle = it > 1  # the new sets equal the previous step's: a 2-cycle
         for i in range(N):

@@ -123,17 +123,15 @@ def param_and_min(
             raise InputError(f"{name} must be {rel} {lower:g}; got {v:g}.")
         lo = v
     else:
-        # one compiled pass for the common case (finite, in range); the detailed message only
+        # one reduction each for the common case (finite, in range); the detailed message only
         # when a check fails (a sum of huge finite values can overflow: then look closer)
-        from execopt._compiled import sum_min
-
-        total, lo = sum_min(arr.reshape(-1))
-        if not math.isfinite(total) and not np.isfinite(arr).all():
+        if not math.isfinite(float(np.add.reduce(arr, axis=None))) and not np.isfinite(arr).all():
             bad = np.flatnonzero(~np.isfinite(arr.ravel()))
             raise InputError(
                 f"{name} contains NaN or inf at index {bad[:5].tolist()}: every value must be "
                 "finite; fill or drop those periods before building the model."
             )
+        lo = float(np.minimum.reduce(arr, axis=None))
         if lower is not None:
             if lo <= lower if strict else lo < lower:
                 viol = arr <= lower if strict else arr < lower

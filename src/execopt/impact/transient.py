@@ -289,54 +289,18 @@ class ExponentialKernel(Kernel):
 
 
 def _kms_apply(x: FloatArray, rho: float) -> FloatArray:
-    """``T x`` with ``T_ts = rho^|t-s|``, along the last axis, in O(N).
-
-    The forward sum ``f_t = sum_{s<=t} rho^(t-s) x_s`` is ``rho^t cumsum(rho^-s x_s)`` within
-    blocks short enough that ``rho^-s`` stays below ``1e100`` (one block at N = 390 for any
-    half-life above a few minutes), carried from block to block; the backward sum is the same
-    on the reversed array. A dozen NumPy calls instead of ``scipy.signal.lfilter``'s ~50 us
-    of Python per call (the exact solver applies T several times per step). One schedule (a
-    1-D ``x``) goes to the compiled recursions (:func:`execopt._compiled.kms_apply`, ~1 us at
-    N = 390).
+    """``T x`` with ``T_ts = rho^|t-s|``, along the last axis, in O(N): the forward recursion
+    ``f_t = x_t + rho f_(t-1)`` plus the backward one, minus ``x``, compiled
+    (:func:`execopt._compiled.kms_apply`, ~1 us at N = 390; ``scipy.signal.lfilter`` costs
+    ~50 us of Python per call, and the exact solver applies ``T`` several times per step).
     """
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1 and 0.0 < rho < 1.0:  # (rho = 0: T = I below, without 0 * inf = NaN)
-        from execopt._compiled import kms_apply
-
-        return np.asarray(kms_apply(x, float(rho)))  # one compiled pass of each recursion
-    fwd = _forward_sums(x, rho)
-    bwd = _forward_sums(x[..., ::-1], rho)[..., ::-1]
-    return fwd + bwd - x
-
-
-@lru_cache(maxsize=64)
-def _powers(rho: float, n: int) -> tuple[FloatArray, FloatArray]:
-    k = np.arange(n, dtype=np.float64)
-    up, down = np.power(rho, k), np.power(rho, -k)
-    up.flags.writeable = down.flags.writeable = False
-    return up, down
-
-
-def _forward_sums(x: FloatArray, rho: float) -> FloatArray:
-    """``f_t = sum_{s<=t} rho^(t-s) x_s`` along the last axis (see :func:`_kms_apply`)."""
-    N = x.shape[-1]
     if rho <= 0.0:
-        return x.copy()
-    L = max(1, min(N, int(230.0 / max(-math.log(rho), 1e-300))))  # rho^-L <= e^230 ~ 1e100
-    up, down = _powers(rho, L)
-    if L == N:  # one block: three NumPy calls
-        return np.cumsum(x * down, axis=-1) * up
-    out = np.empty_like(x)
-    carry = np.zeros(x.shape[:-1])
-    for start in range(0, N, L):
-        n = min(L, N - start)
-        blk = x[..., start : start + n]
-        f = np.cumsum(blk * down[:n], axis=-1) * up[:n]
-        if start:
-            f = f + carry[..., None] * (up[1 : n + 1] if n < L else rho * up[:n])
-        out[..., start : start + n] = f
-        carry = f[..., -1]
-    return out
+        return x.copy()  # T = I (the recursion would turn an inf into NaN after it: 0 * inf)
+    from execopt._compiled import kms_apply
+
+    rows = np.ascontiguousarray(x.reshape(-1, x.shape[-1]) if x.ndim != 1 else x[None, :])
+    return np.asarray(kms_apply(rows, float(rho))).reshape(x.shape)
 
 
 @_register

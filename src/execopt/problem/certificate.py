@@ -552,20 +552,20 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
     marginal cost plus each term's gradient, from their own declarations). With
     ``d = g - lam``, convexity and weak duality give the lower bound
 
-        ``min f >= f(x) + min_{0 <= y <= u} (g - lam 1).(y - x) + lam (S - sum x)
+        ``min f >= f(x) + min_{0 <= y <= min(u, S)} (g - lam 1).(y - x) + lam (S - sum x)
         = f(x) - comp + lam (S - sum x)``,
 
     where ``comp = sum_t max(d_t, 0) x_t + max(-d_t, 0) (min(u_t, S) - x_t)`` is the
-    complementarity residual in dollars (``y_t <= S`` on the feasible set bounds an uncapped
-    period) (the Lagrangian of the linearisation at ``lam``: the Frank–Wolfe bound
-    without the search over ``lam``). When the claim holds the bound meets the objective to
-    rounding and ``optimum`` is the schedule's own objective: it *is* the reference optimum.
+    complementarity residual in dollars (every feasible schedule has ``y_t <= S``, which bounds
+    an uncapped period): the Frank–Wolfe bound at ``lam``, without the search over ``lam``.
+    When the claim holds the bound meets the objective to rounding and ``optimum`` is the
+    schedule's own objective: it *is* the reference optimum.
 
     The full :func:`certify` runs instead, with the optimum recomputed, when the relative
     stationarity or complementarity residual, or ``lam |S - sum x|``, exceeds
     :data:`KKT_POINT_RTOL` (relative to ``lam`` or to the objective), when ``x`` is infeasible
-    or has non-finite entries, costs or gradients, or when the problem has a VaR limit, a non-smooth or non-convex objective, or (separable) a cost that is not strictly
-    convex. O(N): the model's cost and marginal and one compiled pass
+    or has non-finite entries, costs or gradients, or when the problem has a VaR limit, a
+    non-smooth or non-convex objective, or (separable) a cost that is not strictly convex. O(N): the model's cost and marginal and one compiled pass
     (:func:`execopt._compiled.kkt_point_sums`), ~0.01 ms at N = 390 against ~0.13 ms for
     :func:`certify` (0.3 ms with a transient kernel).
 
@@ -614,10 +614,8 @@ def certify_kkt_point(problem: ExecutionProblem, schedule: FloatArray, lam: floa
     # Stationarity skips periods within `act` of a bound, so it alone cannot tell x_t = 0.99 act
     # with a marginal far above lam from x_t = 0: complementarity (the dollars by which x misses
     # minimising the Lagrangian of the linearisation) must be rounding too, and the total must
-    # be S, before x is called the optimum.
-    # the objective is reported as the optimum only when the total is S to rounding too (a
-    # KKT point of a nearby S within feas_tol would otherwise claim an optimum lam |S - sum x|
-    # dollars off)
+    # be S to rounding (a KKT point of a nearby size within feas_tol would otherwise claim an
+    # optimum lam |S - sum x| dollars off), before x is called the optimum.
     rtol_obj = KKT_POINT_RTOL * max(abs(obj), 1e-300)
     if (
         not stat <= KKT_POINT_RTOL

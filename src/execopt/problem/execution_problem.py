@@ -182,12 +182,7 @@ class ExecutionProblem:
                 u = np.minimum(u, depth)
         elif cap is not None:
             c = _array_arg("cap", self.cap, N, what="None, a number of shares or one per period")
-            if c.ndim == 1:
-                from execopt._compiled import sum_min
-
-                lo = sum_min(c)[1]  # one pass; NaN anywhere makes the minimum NaN
-            else:
-                lo = float(c)
+            lo = float(np.minimum.reduce(c, axis=None))  # NaN anywhere makes the minimum NaN
             if not lo >= 0.0:
                 raise InputError(
                     "cap must be >= 0 and not NaN in every period (shares); use inf for no cap."
@@ -206,8 +201,6 @@ class ExecutionProblem:
             u.flags.writeable = False
         object.__setattr__(self, "_u", u)
         if S > 0:
-            # NumPy's pairwise sum: the total a user computes with cap.sum() (a loop's rounding
-            # at N = 1e5 exceeded the 1e-12 below and refused S = cap.sum())
             total = float(np.add.reduce(u))
             if S > total * (1 + 1e-12):
                 raise InfeasibleError(

@@ -36,7 +36,6 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg.lapack import dgtsv as _gtsv
 
 from execopt.errors import NotSupportedError
 from execopt.impact.transient import ExponentialKernel, Kernel, _kms_apply
@@ -139,50 +138,21 @@ class _QP:
         return self.l + 2.0 * self.q * x + self.G0 * _kms_apply(x, self.rho)
 
     def reduced(self, free: BoolArray, x_fixed: FloatArray, S: float) -> tuple[FloatArray, float]:
-        """Minimise over the free periods with the others held at ``x_fixed``: ``(x, lam)``."""
-        F = np.flatnonzero(free)
-        n = F.size
-        x = x_fixed.copy()
-        if n == 0:
-            return x, math.nan
-        # c = -l_F - G0 (T x_fixed)_F  (2 diag(q) has no cross terms); H_FF x_F = lam 1 + c
-        c = -self.l[F] - self.G0 * _kms_apply(np.where(free, 0.0, x_fixed), self.rho)[F]
-        gaps = np.diff(F).astype(np.float64)
-        r = np.power(self.rho, gaps)  # correlations of consecutive free periods
-        w = 1.0 / (1.0 - r * r)
-        # P = T_FF^-1, tridiagonal: diag, off-diagonal
-        pd = np.empty(n)
-        if n == 1:
-            pd[0] = 1.0
-        else:
-            pd[0] = w[0]
-            pd[-1] = w[-1]
-            pd[1:-1] = w[:-1] + r[1:] * r[1:] * w[1:]
-        po = -r * w
-        d2 = 2.0 * self.q[F]
-        # M = P diag(d2) + G0 I, tridiagonal: sub-diagonal M[i+1, i] = P_{i+1,i} d2_i, diagonal
-        # P_ii d2_i + G0, super-diagonal M[i, i+1] = P_{i,i+1} d2_{i+1}; solved by LAPACK's
-        # gtsv directly (solve_banded's Python layer costs more than the solve at N ~ 400)
-        diag = pd * d2 + self.G0
-        rhs = np.empty((n, 2))
-        rhs[:, 0] = pd
-        rhs[:, 1] = pd * c
-        if n > 1:
-            rhs[:-1, 0] += po
-            rhs[1:, 0] += po
-            rhs[:-1, 1] += po * c[1:]
-            rhs[1:, 1] += po * c[:-1]
-            _, _, _, sol, info = _gtsv(po * d2[:-1], diag, po * d2[1:], rhs)
-        else:
-            sol, info = rhs / diag[0], 0
+        """Minimise over the free periods with the others held at ``x_fixed``: ``(x, lam)``.
+
+        ``H_FF x_F = lam 1 + c`` with ``c = -l_F - G0 (T x_fixed)_F``, as the tridiagonal
+        system of the module docstring (:func:`execopt._compiled.exponential_step`).
+        """
+        from execopt._compiled import exponential_step
+
+        x, lam, info = exponential_step(
+            np.ascontiguousarray(free, dtype=np.bool_),
+            np.ascontiguousarray(x_fixed, dtype=np.float64),
+            self.l, self.q, self.G0, self.rho, float(S),
+        )  # fmt: skip
         if info != 0:  # pragma: no cover - M is a positive scaling of an SPD matrix
-            raise NotSupportedError(f"the tridiagonal step is singular (LAPACK info {info}).")
-        v1, v2 = sol[:, 0], sol[:, 1]
-        den = float(v1.sum())
-        rest = S - float(x_fixed[~free].sum())
-        lam = (rest - float(v2.sum())) / den
-        x[F] = lam * v1 + v2
-        return x, lam
+            raise NotSupportedError("the tridiagonal step is singular (a zero pivot).")
+        return x, float(lam)
 
 
 def solve_kernel_qp(problem: ExecutionProblem) -> WaterFill:
@@ -206,20 +176,18 @@ def solve_kernel_qp(problem: ExecutionProblem) -> WaterFill:
         return WaterFill(
             np.full(N, S / N) if N == 1 else np.zeros(N), math.nan, "transient-active-set", 0
         )
+    tol = BOUND_RTOL * max(S / N, 1.0)
     qp: _QP | _DenseQP
     if isinstance(kernel, ExponentialKernel):
-        qp = _QP(lin, quad, kernel.strength, kernel.rho)
-    else:
-        qp = _DenseQP(lin, quad, kernel)
-    tol = BOUND_RTOL * max(S / N, 1.0)
-    if isinstance(qp, _QP):
         from execopt._compiled import exponential_pdas
 
-        # the same primal–dual iteration as _pdas, compiled (one O(N) pass per step instead of
-        # ~40 NumPy calls and a LAPACK call); any status but 0 goes to the primal method
+        qp = _QP(lin, quad, kernel.strength, kernel.rho)
+        # _pdas's iteration, compiled with its steps (one O(N) pass each); any status but 0
+        # (every period fixed, a 2-cycle, a singular step) goes to the primal method
         xc, lam_c, it, status = exponential_pdas(lin, quad, qp.G0, qp.rho, u, S, tol, PDAS_MAXITER)
         x, lam = (xc, float(lam_c)) if status == 0 else (None, math.nan)
     else:
+        qp = _DenseQP(lin, quad, kernel)
         x, lam, it = _pdas(qp, u, S, tol)
     if x is None:
         x, lam, it2 = _primal_active_set(qp, problem, tol)
